@@ -1,0 +1,469 @@
+/* events.c: waiting for stops and decoding them into the seed's thread
+ * states; the all-stop rounds of wait_stop and stop; cont and single-step. */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+double lt_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* One wait status for `tid` (-1: any). Returns the tid, 0 on timeout, -1 on
+ * error (EINTR when lt_tracer_interrupt was called). deadline < 0: none. */
+int lt_wait_event(lt_tracer *tr, pid_t tid, int *status, double deadline) {
+  if (deadline < 0) {
+    for (;;) {
+      if (tr->interrupted) {
+        tr->interrupted = 0;
+        return lt_fail(tr, EINTR, "interrupted");
+      }
+      pid_t r = waitpid(tid, status, __WALL);
+      if (r > 0) return r;
+      if (errno != EINTR) return lt_fail_errno(tr, "waitpid(%d)", (int)tid);
+    }
+  }
+  /* With a deadline: SIGCHLD stays blocked for the whole loop, so one that
+   * arrives between waitpid and sigtimedwait is not lost. */
+  sigset_t chld, old;
+  sigemptyset(&chld);
+  sigaddset(&chld, SIGCHLD);
+  if (sigprocmask(SIG_BLOCK, &chld, &old) < 0) return lt_fail_errno(tr, "sigprocmask");
+  int rc;
+  for (;;) {
+    if (tr->interrupted) {
+      tr->interrupted = 0;
+      rc = lt_fail(tr, EINTR, "interrupted");
+      break;
+    }
+    pid_t r = waitpid(tid, status, __WALL | WNOHANG);
+    if (r != 0) {
+      rc = r > 0 ? r : lt_fail_errno(tr, "waitpid(%d)", (int)tid);
+      break;
+    }
+    double left = deadline - lt_now();
+    if (left <= 0) {
+      rc = 0;
+      break;
+    }
+    struct timespec ts = {(time_t)left, (long)((left - (double)(time_t)left) * 1e9)};
+    if (sigtimedwait(&chld, NULL, &ts) < 0 && errno != EAGAIN && errno != EINTR) {
+      rc = lt_fail_errno(tr, "sigtimedwait");
+      break;
+    }
+  }
+  int err = errno;
+  sigprocmask(SIG_SETMASK, &old, NULL);
+  errno = err;
+  return rc;
+}
+
+void lt_note_event(lt_thread *t) {
+  lt_process *p = t->proc;
+  if (t->in_events) return;
+  if (p->nevents == p->capevents) {
+    size_t cap = p->capevents ? p->capevents * 2 : 8;
+    lt_thread **e = realloc(p->events, cap * sizeof *e);
+    if (!e) return;
+    p->events = e;
+    p->capevents = cap;
+  }
+  p->events[p->nevents++] = t;
+  t->in_events = true;
+}
+
+static size_t live_threads(const lt_process *p) {
+  size_t n = 0;
+  uint64_t k;
+  void *v;
+  for (size_t i = 0; hm_next(&p->threads, &i, &k, &v);)
+    if (((lt_thread *)v)->state != LT_EXITED) n++;
+  return n;
+}
+
+static void process_exited(lt_process *p) {
+  p->state = LT_PS_EXITED;
+  lt_bp_forget_all(p);
+}
+
+static void thread_exited(lt_thread *t, int status) {
+  lt_process *p = t->proc;
+  bool reported = t->state == LT_EXITING || t->state == LT_STOPPED_EXITING;
+  t->cause.kind = LT_CAUSE_THREAD_EXIT;
+  if (WIFEXITED(status)) {
+    t->cause.status = WEXITSTATUS(status);
+    t->cause.signo = 0;
+  } else {
+    t->cause.status = -1;
+    t->cause.signo = WTERMSIG(status);
+  }
+  if (t->tid == p->pid || live_threads(p) == 1) {
+    p->exited_normally = WIFEXITED(status);
+    p->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 0;
+    p->exit_signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+  }
+  lt_thread_gone(t);
+  if (!reported) lt_note_event(t);
+  if (live_threads(p) == 0) process_exited(p);
+}
+
+/* A forked child inherits every int3: put the program's bytes back in its
+ * copy and let it go. A vfork child shares our memory and keeps them. */
+static void release_child(lt_process *p, pid_t child, bool shares_memory) {
+  lt_tracer *tr = p->tracer;
+  int st;
+  if (!lt_tracer_take_orphan(tr, child, &st) && waitpid(child, &st, __WALL) < 0) return;
+  if (!WIFSTOPPED(st)) return;
+  if (!shares_memory) {
+    lt_process tmp = *p;
+    tmp.pid = child;
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/mem", (int)child);
+    tmp.memfd = open(path, O_RDWR | O_CLOEXEC);
+    if (tmp.memfd >= 0) {
+      uint64_t k;
+      void *v;
+      for (size_t i = 0; hm_next(&p->breakpoints, &i, &k, &v);) {
+        lt_breakpoint *bp = v;
+        if (bp->inserted) lt_mem_write_raw(&tmp, bp->addr, &bp->orig, 1);
+      }
+      close(tmp.memfd);
+    }
+  }
+  ptrace(PTRACE_DETACH, child, 0, 0);
+}
+
+/* The thread is stopped by the kernel but the stop means nothing to the
+ * user: let it go on as it was. */
+static void resume_quietly(lt_thread *t) {
+  int req = t->state == LT_SINGLE_STEPPING ? PTRACE_SINGLESTEP : PTRACE_CONT;
+  if (lt_thread_resume(t, req, 0) < 0 && errno == ESRCH) return;
+}
+
+static void handle_exec(lt_thread *t) {
+  lt_process *p = t->proc;
+  /* Other threads vanished with the old program; the exec'ing thread now
+   * has the leader's tid, and the address space is new. */
+  uint64_t k;
+  void *v;
+  for (size_t i = 0; hm_next(&p->threads, &i, &k, &v);) {
+    lt_thread *o = v;
+    if (o != t && o->state != LT_EXITED) {
+      lt_thread_gone(o);
+    }
+  }
+  lt_bp_forget_all(p);
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/mem", (int)p->pid);
+  int fd = open(path, O_RDWR | O_CLOEXEC);
+  if (fd >= 0) {
+    close(p->memfd);
+    p->memfd = fd;
+  }
+  t->cause.kind = LT_CAUSE_EXEC;
+  lt_thread_set_state(t, LT_STOPPED);
+  lt_note_event(t);
+}
+
+static void handle_trap(lt_thread *t) {
+  lt_process *p = t->proc;
+  siginfo_t si;
+  bool have_si = ptrace(PTRACE_GETSIGINFO, t->tid, 0, &si) == 0;
+  if (t->state == LT_SINGLE_STEPPING && have_si && si.si_code != SI_KERNEL &&
+      si.si_code != SI_USER && si.si_code != SI_TKILL) {
+    t->cause.kind = LT_CAUSE_STOPPED;
+    lt_thread_set_state(t, LT_STOPPED);
+    return;
+  }
+  if (have_si && si.si_code == SI_KERNEL && lt_thread_load_regs(t) == 0) {
+    uint64_t at = arch_breakpoint_addr(arch_pc(&t->regs));
+    lt_breakpoint *bp = lt_bp_at(p, at);
+    if (bp && bp->inserted) {
+      arch_set_pc(&t->regs, at);
+      t->regs_dirty = true;
+      t->cause.kind = LT_CAUSE_BREAKPOINT;
+      t->cause.pc = at;
+      lt_thread_set_state(t, LT_STOPPED_BREAKPOINT);
+      t->regs_valid = true; /* the cache survives the state change */
+      p->stats.hits++;
+      lt_note_event(t);
+      return;
+    }
+  }
+  /* The program's own int3, or a SIGTRAP someone sent: it is the program's. */
+  t->signal = SIGTRAP;
+  t->cause.kind = LT_CAUSE_SIGNAL;
+  t->cause.signo = SIGTRAP;
+  lt_thread_set_state(t, LT_STOPPED_SIGNAL);
+  lt_note_event(t);
+}
+
+static void handle_new_thread(lt_thread *t) {
+  lt_process *p = t->proc;
+  unsigned long msg = 0;
+  if (ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &msg) < 0) return;
+  pid_t tid = (pid_t)msg;
+  lt_thread *nt = lt_thread_new(p, tid, LT_STOPPING);
+  if (nt) {
+    int st;
+    if (lt_tracer_take_orphan(p->tracer, tid, &st)) lt_handle_status(p->tracer, nt, st);
+  }
+  t->cause.kind = LT_CAUSE_THREAD_CREATE;
+  t->cause.new_tid = tid;
+  lt_thread_set_state(t, LT_STOPPED_THREAD_CREATE);
+  lt_note_event(t);
+}
+
+static bool is_group_stop(lt_thread *t, int sig) {
+  if (sig != SIGSTOP && sig != SIGTSTP && sig != SIGTTIN && sig != SIGTTOU) return false;
+  siginfo_t si;
+  return ptrace(PTRACE_GETSIGINFO, t->tid, 0, &si) < 0 && errno == EINVAL;
+}
+
+void lt_handle_status(lt_tracer *tr, lt_thread *t, int status) {
+  (void)tr;
+  lt_process *p = t->proc;
+  p->stats.stops++;
+  if (WIFEXITED(status) || WIFSIGNALED(status)) {
+    thread_exited(t, status);
+    return;
+  }
+  if (!WIFSTOPPED(status)) return;
+  int sig = WSTOPSIG(status), event = status >> 16;
+  t->regs_valid = false;
+  switch (event) {
+  case PTRACE_EVENT_STOP:
+    t->interrupt_pending = false;
+    if (t->state == LT_STOPPING) {
+      t->cause.kind = LT_CAUSE_STOPPED;
+      lt_thread_set_state(t, LT_STOPPED);
+    } else if (lt_state_is_running(t->state)) {
+      /* An interrupt left over from a raced round, or a group-stop: job
+       * control is not honoured yet, the thread goes on. */
+      (void)is_group_stop;
+      resume_quietly(t);
+    }
+    return;
+  case PTRACE_EVENT_CLONE:
+    handle_new_thread(t);
+    return;
+  case PTRACE_EVENT_FORK:
+  case PTRACE_EVENT_VFORK: {
+    unsigned long child = 0;
+    if (ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &child) == 0)
+      release_child(p, (pid_t)child, event == PTRACE_EVENT_VFORK);
+    if (t->state == LT_STOPPING) {
+      t->cause.kind = LT_CAUSE_STOPPED;
+      lt_thread_set_state(t, LT_STOPPED);
+    } else {
+      resume_quietly(t);
+    }
+    return;
+  }
+  case PTRACE_EVENT_VFORK_DONE:
+    resume_quietly(t);
+    return;
+  case PTRACE_EVENT_EXEC:
+    handle_exec(t);
+    return;
+  case PTRACE_EVENT_EXIT: {
+    unsigned long ws = 0;
+    ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &ws);
+    t->cause.kind = LT_CAUSE_THREAD_EXIT;
+    t->cause.status = WIFEXITED((int)ws) ? WEXITSTATUS((int)ws) : -1;
+    t->cause.signo = WIFSIGNALED((int)ws) ? WTERMSIG((int)ws) : 0;
+    lt_thread_set_state(t, LT_STOPPED_EXITING);
+    lt_note_event(t);
+    return;
+  }
+  case 0:
+    break;
+  default: /* syscall stops and events we did not ask for */
+    resume_quietly(t);
+    return;
+  }
+  if (sig == (SIGTRAP | 0x80)) {
+    resume_quietly(t);
+    return;
+  }
+  if (sig == SIGTRAP) {
+    handle_trap(t);
+    return;
+  }
+  t->signal = sig;
+  t->cause.kind = LT_CAUSE_SIGNAL;
+  t->cause.signo = sig;
+  lt_thread_set_state(t, LT_STOPPED_SIGNAL);
+  lt_note_event(t);
+}
+
+/* Reads one status and hands it to its thread. */
+static int pump(lt_tracer *tr, pid_t tid, double deadline) {
+  int st;
+  int r = lt_wait_event(tr, tid, &st, deadline);
+  if (r <= 0) return r;
+  lt_thread *t = lt_tracer_thread(tr, r);
+  if (!t) {
+    if (WIFSTOPPED(st)) return lt_tracer_add_orphan(tr, r, st) < 0 ? -1 : 1;
+    return 1; /* a child of ours we never traced */
+  }
+  lt_handle_status(tr, t, st);
+  return 1;
+}
+
+/* Single-steps t (others stay as they are). 0: the step is done; 1: the
+ * thread reported another event first, kept as its cause. */
+int lt_step_thread(lt_thread *t) {
+  lt_tracer *tr = t->proc->tracer;
+  if (lt_thread_resume(t, PTRACE_SINGLESTEP, 0) < 0) return -1;
+  lt_thread_set_state(t, LT_SINGLE_STEPPING);
+  while (t->state == LT_SINGLE_STEPPING) {
+    int st;
+    int r = lt_wait_event(tr, t->tid, &st, -1);
+    if (r < 0) {
+      if (tr->errcode == ECHILD) {
+        thread_exited(t, 0);
+        return 1;
+      }
+      return -1;
+    }
+    lt_handle_status(tr, t, st);
+  }
+  if (t->state == LT_STOPPED && t->cause.kind == LT_CAUSE_STOPPED) return 0;
+  return 1;
+}
+
+/* Stops every running thread and waits until none runs. With `any_event`
+ * false (wait_stop), the round starts only once a thread reports an event. */
+static int settle(lt_process *p, bool force, double deadline) {
+  lt_tracer *tr = p->tracer;
+  for (;;) {
+    if (p->state == LT_PS_EXITED) return 0;
+    bool running = false, zombies = false;
+    uint64_t k;
+    void *v;
+    for (size_t i = 0; hm_next(&p->threads, &i, &k, &v);) {
+      lt_thread *t = v;
+      if (t->state == LT_RUNNING && (force || p->nevents > 0)) {
+        if (ptrace(PTRACE_INTERRUPT, t->tid, 0, 0) == 0) {
+          t->interrupt_pending = true;
+          lt_thread_set_state(t, LT_STOPPING);
+        } else if (errno != ESRCH) {
+          return lt_fail_errno(tr, "ptrace(INTERRUPT) thread %d", (int)t->tid);
+        } else {
+          lt_thread_set_state(t, LT_STOPPING); /* dying: its exit will come */
+        }
+      }
+      if (lt_state_is_running(t->state)) running = true;
+      if (t->state == LT_EXITING) zombies = true;
+    }
+    if (!running && (force || p->nevents > 0 || !zombies)) {
+      p->state = LT_PS_STOPPED;
+      return 0;
+    }
+    int r = pump(tr, -1, deadline);
+    if (r < 0) {
+      if (tr->errcode == ECHILD) { /* every tracee is gone under us */
+        process_exited(p);
+        return 0;
+      }
+      return -1;
+    }
+    if (r == 0) return lt_fail(tr, LT_ETIMEOUT, "timeout");
+  }
+}
+
+static void account(lt_process *p, double t0) { p->stats.tracer_s += lt_now() - t0; }
+
+int lt_wait_stop(lt_process *p, double timeout) {
+  lt_tracer *tr = p->tracer;
+  if (p->state == LT_PS_DETACHED)
+    return lt_fail(tr, LT_EMISUSE, "process %d is detached", (int)p->pid);
+  double t0 = lt_now();
+  double deadline = timeout >= 0 ? t0 + timeout : -1;
+  int rc = p->state == LT_PS_EXITED ? 0 : settle(p, false, deadline);
+  if (rc < 0 && tr->errcode == LT_ETIMEOUT) {
+    if (settle(p, true, -1) < 0) rc = -1;
+    else lt_fail(tr, LT_ETIMEOUT, "timeout");
+  }
+  account(p, t0);
+  if (rc == 0 && p->state == LT_PS_EXITED)
+    return lt_fail(tr, LT_EEXITED, "process exited");
+  return rc;
+}
+
+int lt_stop(lt_process *p) {
+  if (p->state == LT_PS_EXITED) return lt_fail(p->tracer, LT_EEXITED, "process exited");
+  if (p->state == LT_PS_DETACHED)
+    return lt_fail(p->tracer, LT_EMISUSE, "process %d is detached", (int)p->pid);
+  double t0 = lt_now();
+  int rc = settle(p, true, -1);
+  account(p, t0);
+  return rc;
+}
+
+size_t lt_process_events(const lt_process *p, lt_thread ***events) {
+  *events = p->events;
+  return p->nevents;
+}
+
+static void clear_events(lt_process *p) {
+  for (size_t i = 0; i < p->nevents; i++) p->events[i]->in_events = false;
+  p->nevents = 0;
+}
+
+int lt_cont(lt_process *p) {
+  lt_tracer *tr = p->tracer;
+  if (p->state == LT_PS_EXITED) return lt_fail(tr, LT_EEXITED, "process exited");
+  if (p->state == LT_PS_DETACHED)
+    return lt_fail(tr, LT_EMISUSE, "process %d is detached", (int)p->pid);
+  double t0 = lt_now();
+  clear_events(p);
+  lt_process_free_dead(p);
+  uint64_t k;
+  void *v;
+  /* Step every thread that sits on a breakpoint over it, so that the
+   * breakpoint can stay in memory. */
+  for (size_t i = 0; hm_next(&p->threads, &i, &k, &v);) {
+    lt_thread *t = v;
+    if (!lt_state_is_stopped(t->state) || t->state == LT_STOPPED_EXITING) continue;
+    if (p->breakpoints.len == 0) break;
+    if (lt_thread_load_regs(t) < 0) {
+      if (tr->errcode == ESRCH) continue;
+      account(p, t0);
+      return -1;
+    }
+    lt_breakpoint *bp = lt_bp_at(p, arch_pc(&t->regs));
+    if (bp && bp->inserted && lt_bp_step_over(t, bp) < 0) {
+      account(p, t0);
+      return -1;
+    }
+    if (p->state == LT_PS_EXITED) break;
+  }
+  for (size_t i = 0; hm_next(&p->threads, &i, &k, &v);) {
+    lt_thread *t = v;
+    if (!lt_state_is_stopped(t->state) || t->in_events) continue;
+    int sig = t->signal;
+    t->signal = 0;
+    bool exiting = t->state == LT_STOPPED_EXITING;
+    if (lt_thread_resume(t, PTRACE_CONT, sig) < 0 && tr->errcode != ESRCH) {
+      account(p, t0);
+      return -1;
+    }
+    lt_thread_set_state(t, exiting ? LT_EXITING : LT_RUNNING);
+  }
+  if (p->state != LT_PS_EXITED) p->state = LT_PS_RUNNING;
+  account(p, t0);
+  return 0;
+}
+

@@ -1,0 +1,120 @@
+/* internal.h: the engine's private structures, shared by src/core files. */
+#ifndef LUTRA_INTERNAL_H
+#define LUTRA_INTERNAL_H
+
+#include <signal.h>
+#include <stdbool.h>
+
+#include "hashmap.h"
+#include "lutra.h"
+
+/* One physical int3 per address. */
+typedef struct {
+  uint64_t addr;
+  uint8_t orig;      /* the program's byte under the int3 */
+  bool inserted;
+  int emulable;      /* -1 unknown, 0 no, 1 yes (original insn cached) */
+  uint8_t insn[ARCH_MAX_INSN_LEN];
+  size_t insn_len;
+} lt_breakpoint;
+
+struct lt_thread {
+  pid_t tid;
+  lt_process *proc;
+  lt_state state;
+  lt_cause cause;
+  int signal;            /* delivered by the next resume */
+  bool interrupt_pending; /* a PTRACE_INTERRUPT not yet absorbed */
+  bool regs_valid, regs_dirty;
+  arch_regs regs;
+  bool in_events; /* listed in proc->events this round */
+};
+
+/* A wait status reported for a tid we do not know yet (a new thread's first
+ * stop can arrive before its parent's clone event). */
+typedef struct {
+  pid_t tid;
+  int status;
+} lt_orphan;
+
+struct lt_process {
+  lt_tracer *tracer;
+  pid_t pid;
+  lt_pstate state;
+  bool spawned;
+  bool exited_normally;
+  int exit_code, exit_signal;
+  int memfd; /* /proc/PID/mem, for writes into read-only text */
+  hashmap threads; /* tid -> lt_thread*, every thread the process knows */
+  hashmap breakpoints; /* addr -> lt_breakpoint* */
+  lt_thread **events; /* eventful threads of this round, arrival order */
+  size_t nevents, capevents;
+  lt_thread **dead; /* exited threads, freed at the next cont */
+  size_t ndead, capdead;
+  lt_stats stats;
+  lt_modules mods;
+  uint64_t mods_stamp; /* stats.stops at the last refresh, +1 */
+  lt_process *next;
+};
+
+struct lt_tracer {
+  char errmsg[512];
+  int errcode;
+  lt_process *procs;
+  hashmap tids; /* tid -> lt_thread*, across processes */
+  lt_orphan *orphans;
+  size_t norphans, caporphans;
+  volatile sig_atomic_t interrupted;
+};
+
+/* error.c */
+int lt_fail(lt_tracer *tr, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+int lt_fail_errno(lt_tracer *tr, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+int lt_misuse_state(lt_thread *t, const char *what);
+
+/* thread.c */
+lt_thread *lt_thread_new(lt_process *p, pid_t tid, lt_state st);
+void lt_thread_set_state(lt_thread *t, lt_state st);
+int lt_thread_load_regs(lt_thread *t);
+int lt_thread_flush_regs(lt_thread *t);
+int lt_thread_resume(lt_thread *t, int request, int signo);
+void lt_thread_gone(lt_thread *t);
+void lt_process_free_dead(lt_process *p);
+
+/* breakpoint.c */
+lt_breakpoint *lt_bp_at(const lt_process *p, uint64_t addr);
+int lt_bp_insert(lt_process *p, lt_breakpoint *bp);
+int lt_bp_restore(lt_process *p, lt_breakpoint *bp);
+int lt_bp_restore_all(lt_process *p);
+void lt_bp_forget_all(lt_process *p);
+int lt_bp_step_over(lt_thread *t, lt_breakpoint *bp);
+void lt_bp_shadow(const lt_process *p, uint64_t addr, uint8_t *buf, size_t len);
+
+/* memory.c */
+ssize_t lt_mem_read_raw(lt_process *p, uint64_t addr, void *buf, size_t len);
+ssize_t lt_mem_write_raw(lt_process *p, uint64_t addr, const void *buf, size_t len);
+
+/* events.c */
+int lt_wait_event(lt_tracer *tr, pid_t tid, int *status, double deadline);
+void lt_handle_status(lt_tracer *tr, lt_thread *t, int status);
+void lt_note_event(lt_thread *t);
+int lt_step_thread(lt_thread *t);
+double lt_now(void);
+
+/* tracer.c */
+int lt_tracer_add_thread(lt_tracer *tr, lt_thread *t);
+void lt_tracer_del_thread(lt_tracer *tr, lt_thread *t);
+lt_thread *lt_tracer_thread(lt_tracer *tr, pid_t tid);
+int lt_tracer_take_orphan(lt_tracer *tr, pid_t tid, int *status);
+int lt_tracer_add_orphan(lt_tracer *tr, pid_t tid, int status);
+void lt_tracer_link(lt_tracer *tr, lt_process *p);
+void lt_tracer_unlink(lt_tracer *tr, lt_process *p);
+
+/* ptrace options common to every tracee */
+#define LT_PTRACE_OPTIONS                                                   \
+  (PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |         \
+   PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT)
+
+#endif

@@ -1,0 +1,155 @@
+/* lutra.h: the engine's public interface, a plain C library that drives
+ * ptrace(2). It knows nothing of Lua; the bindings in src/lua translate. */
+#ifndef LUTRA_H
+#define LUTRA_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "../arch/arch.h"
+#include "../elf/symtab.h"
+
+typedef struct lt_tracer lt_tracer;
+typedef struct lt_process lt_process;
+typedef struct lt_thread lt_thread;
+
+/* Errors. A failing call returns -1 (or NULL) and leaves a one-line message
+ * and a code in the tracer: an errno value, or one of these. */
+enum {
+  LT_ENOSYM = 10000, /* no such symbol */
+  LT_EBADELF,        /* not an ELF file we can read */
+  LT_ETIMEOUT,       /* wait_stop timed out */
+  LT_EEXITED,        /* the process has exited */
+  LT_EMISUSE,        /* operation not allowed in this state: a Lua error */
+};
+const char *lt_errmsg(const lt_tracer *tr);
+int lt_errcode(const lt_tracer *tr);
+const char *lt_errname(int code); /* "ESRCH", "ENOSYM", ... */
+
+/* The seed's thread states. */
+typedef enum {
+  LT_RUNNING,
+  LT_SINGLE_STEPPING,
+  LT_STOPPING,
+  LT_STOPPED,
+  LT_STOPPED_BREAKPOINT,
+  LT_STOPPED_SIGNAL,
+  LT_STOPPED_THREAD_CREATE,
+  LT_STOPPED_EXITING,
+  LT_EXITING,
+  LT_EXITED,
+  LT_DETACHED,
+} lt_state;
+const char *lt_state_name(lt_state s);
+int lt_state_is_running(lt_state s);
+int lt_state_is_stopped(lt_state s);
+
+/* Why a thread stopped (the seed's Cause). */
+typedef enum {
+  LT_CAUSE_STOPPED,
+  LT_CAUSE_BREAKPOINT,
+  LT_CAUSE_SIGNAL,
+  LT_CAUSE_THREAD_CREATE,
+  LT_CAUSE_THREAD_EXIT,
+  LT_CAUSE_EXEC, /* lutra's addition: the process called execve */
+} lt_cause_kind;
+
+typedef struct {
+  lt_cause_kind kind;
+  uint64_t pc;     /* BREAKPOINT */
+  int signo;       /* SIGNAL; THREAD_EXIT: killing signal or 0 */
+  pid_t new_tid;   /* THREAD_CREATE */
+  int status;      /* THREAD_EXIT: exit status, -1 when signaled */
+} lt_cause;
+
+typedef enum { LT_PS_STOPPED, LT_PS_RUNNING, LT_PS_EXITED, LT_PS_DETACHED } lt_pstate;
+
+typedef struct {
+  char *const *argv;  /* argv[0] is searched in PATH */
+  char *const *envp;  /* NULL: inherit */
+  const char *cwd;    /* NULL: inherit */
+  int aslr;           /* 0 disables address space randomization */
+  const char *stdio[3]; /* NULL: inherit; "/dev/null" or any path */
+} lt_spawn_opts;
+
+/* Counters of lutra's own cost, for p:stats(). */
+typedef struct {
+  uint64_t stops;     /* ptrace stops seen by the tracer */
+  uint64_t hits;      /* breakpoint hits */
+  uint64_t steps;     /* single-steps over a breakpoint */
+  uint64_t emulated;  /* step-overs done by emulation */
+  double tracer_s;    /* time spent inside cont/wait_stop */
+} lt_stats;
+
+lt_tracer *lt_tracer_new(void);
+/* Kills spawned processes and detaches attached ones, then frees. */
+void lt_tracer_free(lt_tracer *tr);
+/* Make a blocking wait return EINTR-style at once (async-signal-safe). */
+void lt_tracer_interrupt(lt_tracer *tr);
+
+lt_process *lt_spawn(lt_tracer *tr, const lt_spawn_opts *opts);
+lt_process *lt_attach(lt_tracer *tr, pid_t pid);
+/* Removes breakpoints, kills or detaches if still traced, frees. */
+void lt_process_free(lt_process *p);
+
+lt_tracer *lt_process_tracer(const lt_process *p);
+pid_t lt_process_pid(const lt_process *p);
+lt_pstate lt_process_state(const lt_process *p);
+int lt_process_spawned(const lt_process *p);
+/* After exit: 1 and *code when it exited, 0 and *signo when signaled. */
+int lt_process_exit(const lt_process *p, int *code, int *signo);
+const lt_stats *lt_process_stats(const lt_process *p);
+
+/* Live threads (not zombies, not exited), ordered by tid. */
+size_t lt_process_threads(const lt_process *p, lt_thread **out, size_t max);
+size_t lt_process_nthreads(const lt_process *p);
+/* Any thread the process still knows, exited ones of the last round too. */
+lt_thread *lt_process_thread(const lt_process *p, pid_t tid);
+
+int lt_add_breakpoint(lt_process *p, uint64_t addr);
+int lt_remove_breakpoint(lt_process *p, uint64_t addr);
+int lt_has_breakpoint(const lt_process *p, uint64_t addr);
+
+int lt_stop(lt_process *p);
+int lt_cont(lt_process *p);
+/* Blocks until every thread is stopped after some event; timeout < 0 waits
+ * forever. Fills the eventful threads in arrival order (lt_process_events).
+ * Fails with LT_ETIMEOUT (process stopped) or LT_EEXITED. */
+int lt_wait_stop(lt_process *p, double timeout);
+size_t lt_process_events(const lt_process *p, lt_thread ***events);
+int lt_detach(lt_process *p);
+int lt_kill(lt_process *p);
+
+/* Memory: reads show the program's bytes, never our int3; writes over a
+ * breakpoint keep it. Return the count done, -1 when none. */
+ssize_t lt_read(lt_process *p, uint64_t addr, void *buf, size_t len);
+ssize_t lt_write(lt_process *p, uint64_t addr, const void *buf, size_t len);
+
+lt_process *lt_thread_process(const lt_thread *t);
+pid_t lt_thread_tid(const lt_thread *t);
+lt_state lt_thread_state(const lt_thread *t);
+int lt_thread_cause(lt_thread *t, lt_cause *c);
+/* Registers: cached per stop, written back before the thread resumes. */
+int lt_thread_get_regs(lt_thread *t, arch_regs *r);
+int lt_thread_set_regs(lt_thread *t, const arch_regs *r);
+int lt_thread_step(lt_thread *t);
+int lt_thread_peek(lt_thread *t, uint64_t addr, void *buf, size_t len, size_t *done);
+int lt_thread_poke(lt_thread *t, uint64_t addr, const void *buf, size_t len, size_t *done);
+/* The signal the next cont delivers (0: none). */
+int lt_thread_signal(const lt_thread *t);
+int lt_thread_set_signal(lt_thread *t, int signo);
+
+/* Symbols. Modules are re-read from /proc/PID/maps when the process has
+ * stopped since the last look (a library may have been loaded). */
+const lt_modules *lt_process_modules(lt_process *p);
+/* `spec` is "name" (executable first, then libraries in map order) or
+ * "module:name" (basename or path). Fails with LT_ENOSYM. */
+int lt_symbol(lt_process *p, const char *spec, uint64_t *addr, const lt_module **mod);
+/* Name and module of the symbol containing addr; 0 when none. */
+int lt_symbolize(lt_process *p, uint64_t addr, const lt_sym **sym, const lt_module **mod);
+
+const char *lt_signal_name(int signo); /* "SIGUSR1"; NULL when unknown */
+int lt_signal_number(const char *name); /* accepts "SIGUSR1" or "USR1"; 0 when unknown */
+
+#endif

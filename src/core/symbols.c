@@ -1,0 +1,59 @@
+/* symbols.c: names to addresses and back for one process, over the ELF
+ * objects it has mapped (src/elf). */
+#include <errno.h>
+#include <string.h>
+
+#include "internal.h"
+
+const lt_modules *lt_process_modules(lt_process *p) {
+  if (p->state == LT_PS_EXITED || p->state == LT_PS_DETACHED) return &p->mods;
+  if (p->mods_stamp != p->stats.stops + 1) {
+    char err[256];
+    if (lt_modules_refresh(&p->mods, p->pid, err, sizeof err) == 0)
+      p->mods_stamp = p->stats.stops + 1;
+  }
+  return &p->mods;
+}
+
+int lt_symbol(lt_process *p, const char *spec, uint64_t *addr, const lt_module **mod) {
+  const lt_modules *m = lt_process_modules(p);
+  const char *colon = strrchr(spec, ':');
+  if (colon && colon != spec) {
+    char modname[512];
+    size_t len = (size_t)(colon - spec);
+    if (len >= sizeof modname) len = sizeof modname - 1;
+    memcpy(modname, spec, len);
+    modname[len] = 0;
+    const lt_module *md = lt_modules_find(m, modname);
+    if (!md)
+      return lt_fail(p->tracer, LT_ENOSYM, "no module '%s' loaded in process %d (for symbol '%s')",
+                     modname, (int)p->pid, colon + 1);
+    const lt_sym *s = lt_symtab_lookup(md->syms, colon + 1);
+    if (!s)
+      return lt_fail(p->tracer, LT_ENOSYM, "no symbol '%s' in %s", colon + 1, md->path);
+    *addr = s->value + md->bias;
+    if (mod) *mod = md;
+    return 0;
+  }
+  for (size_t i = 0; i < m->n; i++) {
+    const lt_sym *s = lt_symtab_lookup(m->mods[i].syms, spec);
+    if (s) {
+      *addr = s->value + m->mods[i].bias;
+      if (mod) *mod = &m->mods[i];
+      return 0;
+    }
+  }
+  return lt_fail(p->tracer, LT_ENOSYM, "no symbol '%s' in process %d (%zu modules searched)", spec,
+                 (int)p->pid, m->n);
+}
+
+int lt_symbolize(lt_process *p, uint64_t addr, const lt_sym **sym, const lt_module **mod) {
+  const lt_modules *m = lt_process_modules(p);
+  const lt_module *md = lt_modules_at(m, addr);
+  if (!md) return 0;
+  const lt_sym *s = lt_symtab_containing(md->syms, addr - md->bias);
+  if (!s) return 0;
+  *sym = s;
+  *mod = md;
+  return 1;
+}

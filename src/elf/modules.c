@@ -1,0 +1,160 @@
+/* modules.c: the ELF objects mapped into a process, from /proc/PID/maps,
+ * with the load bias of each; symbol tables are cached per file. */
+#include <errno.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "symtab.h"
+
+void lt_modules_init(lt_modules *m) { memset(m, 0, sizeof *m); }
+
+static void clear_mods(lt_modules *m) {
+  for (size_t i = 0; i < m->n; i++) free(m->mods[i].path);
+  free(m->mods);
+  m->mods = NULL;
+  m->n = 0;
+}
+
+void lt_modules_free(lt_modules *m) {
+  clear_mods(m);
+  for (size_t i = 0; i < m->ncache; i++) lt_symtab_free(m->cache[i]);
+  free(m->cache);
+  m->cache = NULL;
+  m->ncache = 0;
+}
+
+/* The cached table for this file (same path, inode and mtime), else a newly
+ * opened one; NULL (and cached as such) when the file is not an ELF. */
+static lt_symtab *symtab_for(lt_modules *m, const char *open_path, const char *path) {
+  struct stat sb;
+  if (stat(open_path, &sb) < 0) return NULL;
+  for (size_t i = 0; i < m->ncache; i++) {
+    lt_symtab *s = m->cache[i];
+    if (s->dev == sb.st_dev && s->ino == sb.st_ino && s->mtime == (int64_t)sb.st_mtime &&
+        strcmp(s->path, path) == 0)
+      return s->valid ? s : NULL;
+  }
+  char err[256];
+  int code;
+  lt_symtab *s = lt_symtab_open(open_path, path, err, sizeof err, &code);
+  if (!s) { /* remember the failure with an empty table */
+    s = calloc(1, sizeof *s);
+    if (!s) return NULL;
+    s->path = strdup(path);
+    s->dev = sb.st_dev;
+    s->ino = sb.st_ino;
+    s->mtime = (int64_t)sb.st_mtime;
+  }
+  lt_symtab **c = realloc(m->cache, (m->ncache + 1) * sizeof *c);
+  if (!c) {
+    lt_symtab_free(s);
+    return NULL;
+  }
+  m->cache = c;
+  m->cache[m->ncache++] = s;
+  return s->valid ? s : NULL;
+}
+
+int lt_modules_refresh(lt_modules *m, pid_t pid, char *err, size_t errlen) {
+  char path[64], exe[PATH_MAX] = "";
+  snprintf(path, sizeof path, "/proc/%d/exe", (int)pid);
+  ssize_t n = readlink(path, exe, sizeof exe - 1);
+  exe[n > 0 ? n : 0] = 0;
+  snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
+  FILE *f = fopen(path, "re");
+  if (!f) {
+    snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+    return -1;
+  }
+  clear_mods(m);
+  size_t cap = 0;
+  char line[PATH_MAX + 128];
+  while (fgets(line, sizeof line, f)) {
+    uint64_t start, end, off;
+    char perms[8];
+    int name_at = 0;
+    if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %" SCNx64 " %*s %*s %n", &start, &end, perms,
+               &off, &name_at) < 4 || name_at == 0)
+      continue;
+    char *name = line + name_at;
+    name[strcspn(name, "\n")] = 0;
+    if (name[0] != '/') continue;
+    lt_module *last = m->n ? &m->mods[m->n - 1] : NULL;
+    if (last && strcmp(last->path, name) == 0) {
+      if (end > last->end) last->end = end;
+      continue;
+    }
+    /* A file mapped again further on (rare) counts as the same module. */
+    bool seen = false;
+    for (size_t i = 0; i < m->n && !seen; i++)
+      if (strcmp(m->mods[i].path, name) == 0) {
+        if (end > m->mods[i].end) m->mods[i].end = end;
+        seen = true;
+      }
+    if (seen) continue;
+    char open_path[96];
+    const char *opened = name;
+    const char *del = strstr(name, " (deleted)");
+    if (del && del[10] == 0) { /* the file is gone: read it through the mapping */
+      snprintf(open_path, sizeof open_path, "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, (int)pid,
+               start, end);
+      opened = open_path;
+    }
+    lt_symtab *s = symtab_for(m, opened, name);
+    if (!s) continue;
+    if (m->n == cap) {
+      cap = cap ? cap * 2 : 16;
+      lt_module *nm = realloc(m->mods, cap * sizeof *nm);
+      if (!nm) break;
+      m->mods = nm;
+    }
+    lt_module *mod = &m->mods[m->n++];
+    mod->path = strdup(name);
+    mod->base = start - off;
+    mod->end = end;
+    mod->bias = mod->base - s->first_load;
+    mod->syms = s;
+    mod->is_exe = strcmp(name, exe) == 0;
+  }
+  fclose(f);
+  /* The executable leads the search order. */
+  for (size_t i = 1; i < m->n; i++) {
+    if (m->mods[i].is_exe) {
+      lt_module tmp = m->mods[i];
+      memmove(&m->mods[1], &m->mods[0], i * sizeof tmp);
+      m->mods[0] = tmp;
+      break;
+    }
+  }
+  return 0;
+}
+
+const lt_module *lt_modules_find(const lt_modules *m, const char *name) {
+  for (size_t i = 0; i < m->n; i++) {
+    const char *p = m->mods[i].path;
+    const char *slash = strrchr(p, '/');
+    const char *base = slash ? slash + 1 : p;
+    if (strcmp(p, name) == 0 || strcmp(base, name) == 0) return &m->mods[i];
+  }
+  /* "libc.so" matches "libc.so.6", "libplugin" matches "libplugin.so" */
+  size_t len = strlen(name);
+  for (size_t i = 0; i < m->n; i++) {
+    const char *slash = strrchr(m->mods[i].path, '/');
+    const char *base = slash ? slash + 1 : m->mods[i].path;
+    if (strncmp(base, name, len) == 0 && base[len] == '.') return &m->mods[i];
+  }
+  return NULL;
+}
+
+const lt_module *lt_modules_at(const lt_modules *m, uint64_t addr) {
+  for (size_t i = 0; i < m->n; i++)
+    if (addr >= m->mods[i].base && addr < m->mods[i].end) return &m->mods[i];
+  return NULL;
+}

@@ -1,0 +1,185 @@
+/* lmodule.c: luaopen_lutra_core, the module opener: the tracer owned by
+ * this Lua state, the three userdata types, spawn and attach. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lutil.h"
+
+static int tracer_gc(lua_State *L) {
+  lt_tracer **tp = lua_touserdata(L, 1);
+  if (*tp) lt_tracer_free(*tp);
+  *tp = NULL;
+  return 0;
+}
+
+static lu_process *new_process_ud(lua_State *L) {
+  lu_process *up = lua_newuserdatauv(L, sizeof *up, 1);
+  up->p = NULL; /* born released: __gc is harmless until filled in */
+  up->pid = 0;
+  luaL_setmetatable(L, LUTRA_PROCESS);
+  lua_newtable(L); /* tid -> Thread, weak values */
+  lua_newtable(L);
+  lua_pushliteral(L, "v");
+  lua_setfield(L, -2, "__mode");
+  lua_setmetatable(L, -2);
+  lua_setiuservalue(L, -2, 1);
+  return up;
+}
+
+static int l_spawn(lua_State *L) {
+  lt_tracer *tr = lu_tracer(L);
+  lt_spawn_opts o;
+  memset(&o, 0, sizeof o);
+  o.aslr = 1;
+  /* argv: a table of strings, or one string. */
+  int argt;
+  if (lua_type(L, 1) == LUA_TSTRING) {
+    lua_createtable(L, 1, 0);
+    lua_pushvalue(L, 1);
+    lua_rawseti(L, -2, 1);
+    argt = lua_gettop(L);
+  } else {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    argt = 1;
+  }
+  lua_Integer argc = (lua_Integer)lua_rawlen(L, argt);
+  if (argc < 1) return luaL_argerror(L, 1, "argv needs a program name");
+  char **argv = lua_newuserdatauv(L, ((size_t)argc + 1) * sizeof *argv, 0);
+  for (lua_Integer i = 1; i <= argc; i++) {
+    lua_rawgeti(L, argt, i);
+    if (!lua_isstring(L, -1)) return luaL_error(L, "spawn: argv[%d] must be a string", (int)i);
+    lua_pushvalue(L, -1); /* a number becomes a string: anchor it in argt */
+    lua_rawseti(L, argt, i);
+    argv[i - 1] = (char *)lua_tostring(L, -1);
+    lua_pop(L, 1);
+  }
+  argv[argc] = NULL;
+  o.argv = argv;
+  if (lua_istable(L, 2)) {
+    lua_getfield(L, 2, "aslr");
+    if (!lua_isnil(L, -1)) o.aslr = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    lua_getfield(L, 2, "follow_fork");
+    if (lua_toboolean(L, -1)) {
+      lua_pushnil(L);
+      lua_pushliteral(L, "spawn: follow_fork is not supported yet (children are released untraced)");
+      lua_pushliteral(L, "ENOTSUP");
+      return 3;
+    }
+    lua_pop(L, 1);
+    lua_getfield(L, 2, "cwd");
+    o.cwd = lua_isnil(L, -1) ? NULL : luaL_checkstring(L, -1);
+    lua_pop(L, 1); /* the string stays referenced by opts */
+    static const char *const fdnames[] = {"stdin", "stdout", "stderr"};
+    for (int fd = 0; fd < 3; fd++) {
+      lua_getfield(L, 2, fdnames[fd]);
+      const char *v = lua_isnil(L, -1) ? "inherit" : luaL_checkstring(L, -1);
+      lua_pop(L, 1);
+      o.stdio[fd] = strcmp(v, "inherit") == 0 ? NULL : strcmp(v, "null") == 0 ? "/dev/null" : v;
+    }
+    lua_getfield(L, 2, "env");
+    if (lua_istable(L, -1)) {
+      int envt = lua_gettop(L);
+      lua_newtable(L); /* anchors the "K=V" strings */
+      int anchor = lua_gettop(L);
+      size_t n = 0;
+      lua_pushnil(L);
+      while (lua_next(L, envt)) {
+        n++;
+        lua_pop(L, 1);
+      }
+      char **envp = lua_newuserdatauv(L, (n + 1) * sizeof *envp, 0);
+      size_t i = 0;
+      lua_pushnil(L);
+      while (lua_next(L, envt)) {
+        if (lua_type(L, -2) == LUA_TSTRING) {
+          lua_pushfstring(L, "%s=%s", lua_tostring(L, -2), luaL_tolstring(L, -1, NULL));
+          lua_remove(L, -2);
+        } else {
+          lua_pushvalue(L, -1);
+        }
+        envp[i++] = (char *)lua_tostring(L, -1);
+        lua_rawseti(L, anchor, (lua_Integer)i);
+        lua_pop(L, 1);
+      }
+      envp[i] = NULL;
+      o.envp = envp;
+    } else if (!lua_isnil(L, -1)) {
+      return luaL_error(L, "spawn: env must be a table");
+    }
+  }
+  lu_process *up = new_process_ud(L);
+  lt_process *p = lt_spawn(tr, &o);
+  if (!p) return lu_fail(L, tr);
+  up->p = p;
+  up->pid = lt_process_pid(p);
+  return 1;
+}
+
+static int l_attach(lua_State *L) {
+  lt_tracer *tr = lu_tracer(L);
+  lua_Integer pid = luaL_checkinteger(L, 1);
+  lu_process *up = new_process_ud(L);
+  lt_process *p = lt_attach(tr, (pid_t)pid);
+  if (!p) return lu_fail(L, tr);
+  up->p = p;
+  up->pid = lt_process_pid(p);
+  return 1;
+}
+
+static int l_signal_name(lua_State *L) {
+  const char *n = lt_signal_name((int)luaL_checkinteger(L, 1));
+  if (!n) return 0;
+  lua_pushstring(L, n);
+  return 1;
+}
+
+static int l_signal_number(lua_State *L) {
+  int s = lt_signal_number(luaL_checkstring(L, 1));
+  if (!s) return 0;
+  lua_pushinteger(L, s);
+  return 1;
+}
+
+static int l_register_names(lua_State *L) {
+  lua_createtable(L, arch_nregs(), 0);
+  for (int i = 0; i < arch_nregs(); i++) {
+    lua_pushstring(L, arch_reg_name(i));
+    lua_rawseti(L, -2, i + 1);
+  }
+  return 1;
+}
+
+static const luaL_Reg funcs[] = {{"spawn", l_spawn}, {"attach", l_attach},
+                                 {"signal_name", l_signal_name}, {"signal_number", l_signal_number},
+                                 {"register_names", l_register_names}, {NULL, NULL}};
+
+int luaopen_lutra_core(lua_State *L) {
+  lua_getfield(L, LUA_REGISTRYINDEX, "lutra.tracer");
+  if (lua_isnil(L, -1)) {
+    lt_tracer **tp = lua_newuserdatauv(L, sizeof *tp, 0);
+    *tp = NULL;
+    lua_createtable(L, 0, 1);
+    lua_pushcfunction(L, tracer_gc);
+    lua_setfield(L, -2, "__gc");
+    lua_setmetatable(L, -2);
+    *tp = lt_tracer_new();
+    if (!*tp) return luaL_error(L, "lutra: out of memory");
+    lua_setfield(L, LUA_REGISTRYINDEX, "lutra.tracer");
+  }
+  lua_pop(L, 1);
+  lu_open_process(L);
+  lu_open_thread(L);
+  lu_open_regs(L);
+  luaL_newlib(L, funcs);
+  luaL_getmetatable(L, LUTRA_PROCESS);
+  lua_getfield(L, -1, "methods");
+  lua_setfield(L, -3, "Process");
+  lua_pop(L, 1);
+  luaL_getmetatable(L, LUTRA_THREAD);
+  lua_getfield(L, -1, "methods");
+  lua_setfield(L, -3, "Thread");
+  lua_pop(L, 1);
+  return 1;
+}

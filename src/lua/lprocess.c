@@ -1,0 +1,358 @@
+/* lprocess.c: the lutra.Process userdata: the seed's Process (threads,
+ * breakpoints, stop/cont/wait_stop, detach, kill), memory and symbols. */
+#include <fnmatch.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lutil.h"
+
+static const char *const pstate_names[] = {"stopped", "running", "exited", "detached"};
+
+static lt_process *checkp(lua_State *L) { return lu_checkprocess(L, 1)->p; }
+
+/* Thread userdata are cached per process (weak values), so the same thread
+ * is the same Lua value while anyone holds it: usable as a table key. */
+void lu_pushthread(lua_State *L, int pidx, lt_thread *t) {
+  pidx = lua_absindex(L, pidx);
+  lua_getiuservalue(L, pidx, 1);
+  lua_rawgeti(L, -1, lt_thread_tid(t));
+  if (!lua_isnil(L, -1)) {
+    lua_remove(L, -2);
+    return;
+  }
+  lua_pop(L, 1);
+  lu_thread *ut = lua_newuserdatauv(L, sizeof *ut, 1);
+  ut->p = lt_thread_process(t);
+  ut->tid = lt_thread_tid(t);
+  luaL_setmetatable(L, LUTRA_THREAD);
+  lua_pushvalue(L, pidx);
+  lua_setiuservalue(L, -2, 1);
+  lua_pushvalue(L, -1);
+  lua_rawseti(L, -3, lt_thread_tid(t));
+  lua_remove(L, -2);
+}
+
+static int p_threads(lua_State *L) {
+  lt_process *p = checkp(L);
+  size_t n = lt_process_nthreads(p);
+  lt_thread **ts = malloc((n ? n : 1) * sizeof *ts);
+  if (!ts) return luaL_error(L, "out of memory");
+  n = lt_process_threads(p, ts, n);
+  lua_createtable(L, (int)n, 0);
+  for (size_t i = 0; i < n; i++) {
+    lu_pushthread(L, 1, ts[i]);
+    lua_rawseti(L, -2, (lua_Integer)i + 1);
+  }
+  free(ts);
+  return 1;
+}
+
+static int p_thread(lua_State *L) {
+  lt_process *p = checkp(L);
+  lt_thread *t = lt_process_thread(p, (pid_t)luaL_checkinteger(L, 2));
+  if (!t || lt_thread_state(t) == LT_EXITED) return 0;
+  lu_pushthread(L, 1, t);
+  return 1;
+}
+
+static int p_add_breakpoint(lua_State *L) {
+  lt_process *p = checkp(L);
+  if (lt_add_breakpoint(p, lu_checkaddr(L, 2)) < 0) return lu_fail(L, lt_process_tracer(p));
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+static int p_remove_breakpoint(lua_State *L) {
+  lt_process *p = checkp(L);
+  if (lt_remove_breakpoint(p, lu_checkaddr(L, 2)) < 0) return lu_fail(L, lt_process_tracer(p));
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+static int p_has_breakpoint(lua_State *L) {
+  lua_pushboolean(L, lt_has_breakpoint(checkp(L), lu_checkaddr(L, 2)));
+  return 1;
+}
+
+static int p_stop(lua_State *L) {
+  lt_process *p = checkp(L);
+  if (lt_stop(p) < 0) return lu_fail(L, lt_process_tracer(p));
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+static int p_cont(lua_State *L) {
+  lt_process *p = checkp(L);
+  if (lt_cont(p) < 0) return lu_fail(L, lt_process_tracer(p));
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+static int p_wait_stop(lua_State *L) {
+  lt_process *p = checkp(L);
+  double timeout = luaL_optnumber(L, 2, -1);
+  if (lt_wait_stop(p, timeout) < 0) {
+    lt_tracer *tr = lt_process_tracer(p);
+    int code = lt_errcode(tr);
+    if (code == LT_ETIMEOUT || code == LT_EEXITED) {
+      lua_pushnil(L);
+      lua_pushstring(L, lt_errmsg(tr));
+      return 2;
+    }
+    return lu_fail(L, tr);
+  }
+  lt_thread **ev;
+  size_t n = lt_process_events(p, &ev);
+  lua_createtable(L, (int)n, 0);
+  for (size_t i = 0; i < n; i++) {
+    lu_pushthread(L, 1, ev[i]);
+    lua_rawseti(L, -2, (lua_Integer)i + 1);
+  }
+  return 1;
+}
+
+static int p_detach(lua_State *L) {
+  lt_process *p = checkp(L);
+  if (lt_detach(p) < 0) return lu_fail(L, lt_process_tracer(p));
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+static int p_kill(lua_State *L) {
+  lt_process *p = checkp(L);
+  if (lt_kill(p) < 0) return lu_fail(L, lt_process_tracer(p));
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+static int p_read(lua_State *L) {
+  lt_process *p = checkp(L);
+  uint64_t addr = lu_checkaddr(L, 2);
+  lua_Integer len = luaL_checkinteger(L, 3);
+  luaL_argcheck(L, len >= 0, 3, "length must be >= 0");
+  luaL_Buffer b;
+  char *buf = luaL_buffinitsize(L, &b, (size_t)len);
+  ssize_t n = lt_read(p, addr, buf, (size_t)len);
+  if (n == (ssize_t)len) {
+    luaL_pushresultsize(&b, (size_t)n);
+    return 1;
+  }
+  if (n <= 0) return lu_fail(L, lt_process_tracer(p));
+  luaL_pushresultsize(&b, (size_t)n); /* short read: the bytes, then why */
+  lt_tracer *tr = lt_process_tracer(p);
+  lua_pushstring(L, lt_errmsg(tr));
+  lua_pushstring(L, lt_errname(lt_errcode(tr)));
+  return 3;
+}
+
+static int p_write(lua_State *L) {
+  lt_process *p = checkp(L);
+  uint64_t addr = lu_checkaddr(L, 2);
+  size_t len;
+  const char *s = luaL_checklstring(L, 3, &len);
+  ssize_t n = lt_write(p, addr, s, len);
+  if (n != (ssize_t)len) return lu_fail(L, lt_process_tracer(p));
+  lua_pushinteger(L, (lua_Integer)n);
+  return 1;
+}
+
+static int p_read_string(lua_State *L) {
+  lt_process *p = checkp(L);
+  uint64_t addr = lu_checkaddr(L, 2);
+  lua_Integer max = luaL_optinteger(L, 3, 4096);
+  luaL_Buffer b;
+  luaL_buffinit(L, &b);
+  lua_Integer got = 0;
+  while (got < max) {
+    /* Read up to the end of the page so a string near unmapped memory
+     * still reads. */
+    size_t chunk = 4096 - ((addr + (uint64_t)got) & 4095);
+    if ((lua_Integer)chunk > max - got) chunk = (size_t)(max - got);
+    char tmp[4096];
+    ssize_t n = lt_read(p, addr + (uint64_t)got, tmp, chunk);
+    if (n <= 0) {
+      if (got == 0) return lu_fail(L, lt_process_tracer(p));
+      break;
+    }
+    char *nul = memchr(tmp, 0, (size_t)n);
+    if (nul) {
+      luaL_addlstring(&b, tmp, (size_t)(nul - tmp));
+      break;
+    }
+    luaL_addlstring(&b, tmp, (size_t)n);
+    got += n;
+    if ((size_t)n < chunk) break;
+  }
+  luaL_pushresult(&b);
+  return 1;
+}
+
+static int p_symbol(lua_State *L) {
+  lt_process *p = checkp(L);
+  uint64_t addr;
+  const lt_module *m;
+  if (lt_symbol(p, luaL_checkstring(L, 2), &addr, &m) < 0) return lu_fail(L, lt_process_tracer(p));
+  lua_pushinteger(L, (lua_Integer)addr);
+  lua_pushstring(L, m->path);
+  return 2;
+}
+
+static void push_module_name(lua_State *L, const char *path) {
+  const char *slash = strrchr(path, '/');
+  lua_pushstring(L, slash ? slash + 1 : path);
+}
+
+static int p_symbols(lua_State *L) {
+  lt_process *p = checkp(L);
+  const char *glob = luaL_checkstring(L, 2);
+  const lt_modules *m = lt_process_modules(p);
+  lua_newtable(L);
+  lua_Integer n = 0;
+  for (size_t i = 0; i < m->n; i++) {
+    const lt_symtab *s = m->mods[i].syms;
+    for (size_t j = 0; j < s->n; j++) {
+      const lt_sym *y = &s->syms[j];
+      if (j > 0 && strcmp(s->syms[j - 1].name, y->name) == 0) continue;
+      if (fnmatch(glob, y->name, 0) != 0) continue;
+      lua_createtable(L, 0, 5);
+      lua_pushstring(L, y->name);
+      lua_setfield(L, -2, "name");
+      lua_pushinteger(L, (lua_Integer)(y->value + m->mods[i].bias));
+      lua_setfield(L, -2, "address");
+      lua_pushinteger(L, (lua_Integer)y->size);
+      lua_setfield(L, -2, "size");
+      push_module_name(L, m->mods[i].path);
+      lua_setfield(L, -2, "module");
+      lua_pushstring(L, y->type == 1 ? "object" : "function");
+      lua_setfield(L, -2, "type");
+      lua_rawseti(L, -2, ++n);
+    }
+  }
+  return 1;
+}
+
+static int p_symbolize(lua_State *L) {
+  lt_process *p = checkp(L);
+  uint64_t addr = lu_checkaddr(L, 2);
+  const lt_sym *s;
+  const lt_module *m;
+  if (!lt_symbolize(p, addr, &s, &m)) return 0;
+  lua_pushstring(L, s->name);
+  lua_pushinteger(L, (lua_Integer)(addr - (s->value + m->bias)));
+  push_module_name(L, m->path);
+  return 3;
+}
+
+static int p_modules(lua_State *L) {
+  lt_process *p = checkp(L);
+  const lt_modules *m = lt_process_modules(p);
+  lua_createtable(L, (int)m->n, 0);
+  for (size_t i = 0; i < m->n; i++) {
+    lua_createtable(L, 0, 5);
+    lua_pushstring(L, m->mods[i].path);
+    lua_setfield(L, -2, "path");
+    lua_pushinteger(L, (lua_Integer)m->mods[i].base);
+    lua_setfield(L, -2, "base");
+    lua_pushinteger(L, (lua_Integer)m->mods[i].bias);
+    lua_setfield(L, -2, "bias");
+    lua_pushinteger(L, (lua_Integer)(m->mods[i].syms->entry + m->mods[i].bias));
+    lua_setfield(L, -2, "entry");
+    lua_pushboolean(L, m->mods[i].is_exe);
+    lua_setfield(L, -2, "executable");
+    lua_rawseti(L, -2, (lua_Integer)i + 1);
+  }
+  return 1;
+}
+
+static int p_core_stats(lua_State *L) {
+  const lt_stats *s = lt_process_stats(checkp(L));
+  lua_createtable(L, 0, 5);
+  lua_pushinteger(L, (lua_Integer)s->stops);
+  lua_setfield(L, -2, "stops");
+  lua_pushinteger(L, (lua_Integer)s->hits);
+  lua_setfield(L, -2, "hits");
+  lua_pushinteger(L, (lua_Integer)s->steps);
+  lua_setfield(L, -2, "steps");
+  lua_pushinteger(L, (lua_Integer)s->emulated);
+  lua_setfield(L, -2, "emulated");
+  lua_pushnumber(L, s->tracer_s);
+  lua_setfield(L, -2, "tracer_s");
+  return 1;
+}
+
+static int p_field(lua_State *L, lu_process *up, const char *k) {
+  lt_process *p = up->p;
+  if (strcmp(k, "pid") == 0) {
+    lua_pushinteger(L, up->pid);
+  } else if (strcmp(k, "state") == 0) {
+    lua_pushstring(L, p ? pstate_names[lt_process_state(p)] : "detached");
+  } else if (strcmp(k, "spawned") == 0) {
+    lua_pushboolean(L, p && lt_process_spawned(p));
+  } else if (strcmp(k, "exit") == 0) {
+    if (!p || lt_process_state(p) != LT_PS_EXITED) return 0;
+    int code, sig;
+    lua_createtable(L, 0, 1);
+    if (lt_process_exit(p, &code, &sig)) {
+      lua_pushinteger(L, code);
+      lua_setfield(L, -2, "code");
+    } else {
+      const char *name = lt_signal_name(sig);
+      if (name) lua_pushstring(L, name);
+      else lua_pushinteger(L, sig);
+      lua_setfield(L, -2, "signal");
+    }
+  } else {
+    return 0;
+  }
+  return 1;
+}
+
+/* Methods first (the table in upvalue 1, which lua/lutra extends), then
+ * the fields. */
+static int p_index(lua_State *L) {
+  lu_process *up = luaL_checkudata(L, 1, LUTRA_PROCESS);
+  lua_pushvalue(L, 2);
+  if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL) return 1;
+  const char *k = lua_tostring(L, 2);
+  return k ? p_field(L, up, k) : 0;
+}
+
+static int p_gc(lua_State *L) {
+  lu_process *up = luaL_checkudata(L, 1, LUTRA_PROCESS);
+  if (up->p) lt_process_free(up->p);
+  up->p = NULL;
+  return 0;
+}
+
+static int p_tostring(lua_State *L) {
+  lu_process *up = luaL_checkudata(L, 1, LUTRA_PROCESS);
+  lua_pushfstring(L, "lutra.Process(%d, %s)", (int)up->pid,
+                  up->p ? pstate_names[lt_process_state(up->p)] : "released");
+  return 1;
+}
+
+static const luaL_Reg methods[] = {
+    {"threads", p_threads}, {"thread", p_thread},
+    {"add_breakpoint", p_add_breakpoint}, {"remove_breakpoint", p_remove_breakpoint},
+    {"has_breakpoint", p_has_breakpoint}, {"stop", p_stop}, {"cont", p_cont},
+    {"wait_stop", p_wait_stop}, {"detach", p_detach}, {"kill", p_kill},
+    {"read", p_read}, {"write", p_write}, {"read_string", p_read_string},
+    {"symbol", p_symbol}, {"symbols", p_symbols}, {"symbolize", p_symbolize},
+    {"modules", p_modules}, {"core_stats", p_core_stats}, {"release", p_gc},
+    {NULL, NULL}};
+
+void lu_open_process(lua_State *L) {
+  luaL_newmetatable(L, LUTRA_PROCESS);
+  luaL_newlib(L, methods);
+  lua_pushvalue(L, -1);
+  lua_setfield(L, -3, "methods");
+  lua_pushcclosure(L, p_index, 1);
+  lua_setfield(L, -2, "__index");
+  lua_pushcfunction(L, p_gc);
+  lua_setfield(L, -2, "__gc");
+  lua_pushcfunction(L, p_gc);
+  lua_setfield(L, -2, "__close");
+  lua_pushcfunction(L, p_tostring);
+  lua_setfield(L, -2, "__tostring");
+  lua_pop(L, 1);
+}

@@ -1,0 +1,253 @@
+/* lthread.c: the lutra.Thread userdata: state, stop cause, registers,
+ * single-step, peek/poke, ABI helpers, the pending signal. */
+#include <stdio.h>
+#include <string.h>
+
+#include "lutil.h"
+
+static lt_thread *checkt(lua_State *L) { return lu_checkthread(L, 1, NULL); }
+static lt_tracer *tracer_of(lt_thread *t) { return lt_process_tracer(lt_thread_process(t)); }
+
+static void push_signame(lua_State *L, int signo) {
+  const char *n = lt_signal_name(signo);
+  if (n) lua_pushstring(L, n);
+  else lua_pushfstring(L, "SIG%d", signo);
+}
+
+static int cause_tostring(lua_State *L) {
+  lua_getfield(L, 1, "kind");
+  const char *kind = lua_tostring(L, -1);
+  if (!kind) kind = "?";
+  if (strcmp(kind, "breakpoint") == 0) {
+    lua_getfield(L, 1, "pc");
+    char buf[40];
+    snprintf(buf, sizeof buf, "breakpoint at 0x%llx", (unsigned long long)lua_tointeger(L, -1));
+    lua_pushstring(L, buf);
+  } else if (strcmp(kind, "signal") == 0) {
+    lua_getfield(L, 1, "signal");
+  } else if (strcmp(kind, "thread_create") == 0) {
+    lua_pushliteral(L, "thread create");
+  } else if (strcmp(kind, "thread_exit") == 0) {
+    lua_getfield(L, 1, "signal");
+    if (lua_isnil(L, -1)) {
+      lua_getfield(L, 1, "status");
+      lua_pushfstring(L, "thread exited with status %d", (int)lua_tointeger(L, -1));
+    } else {
+      lua_pushfstring(L, "thread exited from signal %s", lua_tostring(L, -1));
+    }
+  } else {
+    lua_pushstring(L, kind);
+  }
+  return 1;
+}
+
+static int t_stopped(lua_State *L) {
+  lt_thread *t = checkt(L);
+  lt_cause c;
+  if (lt_thread_cause(t, &c) < 0) return lu_error(L, tracer_of(t));
+  lua_createtable(L, 0, 4);
+  switch (c.kind) {
+  case LT_CAUSE_STOPPED:
+    lua_pushliteral(L, "stopped");
+    break;
+  case LT_CAUSE_BREAKPOINT:
+    lua_pushinteger(L, (lua_Integer)c.pc);
+    lua_setfield(L, -2, "pc");
+    lua_pushinteger(L, (lua_Integer)c.pc);
+    lua_setfield(L, -2, "breakpoint");
+    lua_pushliteral(L, "breakpoint");
+    break;
+  case LT_CAUSE_SIGNAL:
+    push_signame(L, c.signo);
+    lua_setfield(L, -2, "signal");
+    lua_pushinteger(L, c.signo);
+    lua_setfield(L, -2, "signo");
+    lua_pushliteral(L, "signal");
+    break;
+  case LT_CAUSE_THREAD_CREATE: {
+    lt_thread *nt = lt_process_thread(lt_thread_process(t), c.new_tid);
+    lua_getiuservalue(L, 1, 1);
+    if (nt) lu_pushthread(L, -1, nt);
+    else lua_pushnil(L);
+    lua_setfield(L, -3, "thread");
+    lua_pop(L, 1);
+    lua_pushinteger(L, c.new_tid);
+    lua_setfield(L, -2, "tid");
+    lua_pushliteral(L, "thread_create");
+    break;
+  }
+  case LT_CAUSE_THREAD_EXIT:
+    lua_pushboolean(L, c.signo == 0);
+    lua_setfield(L, -2, "exited");
+    lua_pushinteger(L, c.signo ? -1 : c.status);
+    lua_setfield(L, -2, "status");
+    if (c.signo) {
+      push_signame(L, c.signo);
+      lua_setfield(L, -2, "signal");
+    }
+    lua_pushliteral(L, "thread_exit");
+    break;
+  case LT_CAUSE_EXEC:
+    lua_pushliteral(L, "exec");
+    break;
+  }
+  lua_setfield(L, -2, "kind");
+  luaL_setmetatable(L, "lutra.Cause");
+  return 1;
+}
+
+static int t_regs(lua_State *L) {
+  lt_thread *t = checkt(L);
+  arch_regs r;
+  if (lt_thread_get_regs(t, &r) < 0) return lu_error(L, tracer_of(t));
+  lu_pushregs(L, 1, &r);
+  return 1;
+}
+
+static int t_step(lua_State *L) {
+  lt_thread *t = checkt(L);
+  if (lt_thread_step(t) < 0) return lu_fail(L, tracer_of(t));
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+static int t_peek(lua_State *L) {
+  lt_thread *t = checkt(L);
+  uint64_t addr = lu_checkaddr(L, 2);
+  lua_Integer len = luaL_checkinteger(L, 3);
+  luaL_argcheck(L, len >= 0, 3, "length must be >= 0");
+  luaL_Buffer b;
+  char *buf = luaL_buffinitsize(L, &b, (size_t)len);
+  size_t done;
+  int rc = lt_thread_peek(t, addr, buf, (size_t)len, &done);
+  if (rc < 0 && lt_errcode(tracer_of(t)) == LT_EMISUSE) return lu_error(L, tracer_of(t));
+  if (rc < 0 && done == 0) return lu_fail(L, tracer_of(t));
+  luaL_pushresultsize(&b, done);
+  if (rc == 0) return 1;
+  lua_pushstring(L, lt_errmsg(tracer_of(t)));
+  lua_pushstring(L, lt_errname(lt_errcode(tracer_of(t))));
+  return 3;
+}
+
+static int t_poke(lua_State *L) {
+  lt_thread *t = checkt(L);
+  uint64_t addr = lu_checkaddr(L, 2);
+  size_t len;
+  const char *s = luaL_checklstring(L, 3, &len);
+  size_t done;
+  if (lt_thread_poke(t, addr, s, len, &done) < 0) return lu_fail(L, tracer_of(t));
+  lua_pushinteger(L, (lua_Integer)done);
+  return 1;
+}
+
+static int t_arg(lua_State *L) {
+  lt_thread *t = checkt(L);
+  lua_Integer n = luaL_checkinteger(L, 2);
+  luaL_argcheck(L, n >= 1, 2, "argument numbers start at 1");
+  arch_regs r;
+  if (lt_thread_get_regs(t, &r) < 0) return lu_error(L, tracer_of(t));
+  uint64_t v = 0, at = 0;
+  if (!arch_arg(&r, (int)n, &v, &at)) {
+    if (lt_read(lt_thread_process(t), at, &v, sizeof v) != (ssize_t)sizeof v)
+      return lu_fail(L, tracer_of(t));
+  }
+  lua_pushinteger(L, (lua_Integer)v);
+  return 1;
+}
+
+static int t_retval(lua_State *L) {
+  lt_thread *t = checkt(L);
+  arch_regs r;
+  if (lt_thread_get_regs(t, &r) < 0) return lu_error(L, tracer_of(t));
+  lua_pushinteger(L, (lua_Integer)arch_retval(&r));
+  return 1;
+}
+
+static int t_set_retval(lua_State *L) {
+  lt_thread *t = checkt(L);
+  arch_regs r;
+  if (lt_thread_get_regs(t, &r) < 0) return lu_error(L, tracer_of(t));
+  arch_set_retval(&r, (uint64_t)luaL_checkinteger(L, 2));
+  if (lt_thread_set_regs(t, &r) < 0) return lu_error(L, tracer_of(t));
+  return 0;
+}
+
+static int t_set_signal(lua_State *L) {
+  lt_thread *t = checkt(L);
+  int signo = 0;
+  if (lua_type(L, 2) == LUA_TNUMBER) {
+    signo = (int)lua_tointeger(L, 2);
+  } else if (!lua_isnoneornil(L, 2)) {
+    const char *name = luaL_checkstring(L, 2);
+    signo = lt_signal_number(name);
+    if (!signo) return luaL_error(L, "unknown signal '%s'", name);
+  }
+  if (lt_thread_set_signal(t, signo) < 0) return lu_error(L, tracer_of(t));
+  return 0;
+}
+
+static int t_signal(lua_State *L) {
+  lt_thread *t = checkt(L);
+  int s = lt_thread_signal(t);
+  if (!s) return 0;
+  push_signame(L, s);
+  return 1;
+}
+
+static int t_index(lua_State *L) {
+  lu_thread *ut = luaL_checkudata(L, 1, LUTRA_THREAD);
+  lua_pushvalue(L, 2);
+  if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL) return 1;
+  const char *k = lua_tostring(L, 2);
+  if (!k) return 0;
+  if (strcmp(k, "tid") == 0) {
+    lua_pushinteger(L, ut->tid);
+  } else if (strcmp(k, "process") == 0) {
+    lua_getiuservalue(L, 1, 1);
+  } else if (strcmp(k, "state") == 0) {
+    lua_getiuservalue(L, 1, 1);
+    lu_process *up = lua_touserdata(L, -1);
+    lt_thread *t = up && up->p ? lt_process_thread(up->p, ut->tid) : NULL;
+    if (t) lua_pushstring(L, lt_state_name(lt_thread_state(t)));
+    else if (up && up->p && lt_process_state(up->p) == LT_PS_DETACHED) lua_pushliteral(L, "Detached");
+    else lua_pushliteral(L, "Exited");
+  } else {
+    return 0;
+  }
+  return 1;
+}
+
+static int t_tostring(lua_State *L) {
+  lu_thread *ut = luaL_checkudata(L, 1, LUTRA_THREAD);
+  lua_pushfstring(L, "lutra.Thread(%d)", (int)ut->tid);
+  return 1;
+}
+
+static int t_eq(lua_State *L) {
+  lu_thread *a = luaL_checkudata(L, 1, LUTRA_THREAD), *b = luaL_checkudata(L, 2, LUTRA_THREAD);
+  lua_pushboolean(L, a->tid == b->tid && a->p == b->p);
+  return 1;
+}
+
+static const luaL_Reg methods[] = {
+    {"stopped", t_stopped}, {"regs", t_regs}, {"step", t_step}, {"peek", t_peek},
+    {"poke", t_poke}, {"arg", t_arg}, {"retval", t_retval}, {"set_retval", t_set_retval},
+    {"set_signal", t_set_signal}, {"signal", t_signal}, {NULL, NULL}};
+
+void lu_open_thread(lua_State *L) {
+  luaL_newmetatable(L, "lutra.Cause");
+  lua_pushcfunction(L, cause_tostring);
+  lua_setfield(L, -2, "__tostring");
+  lua_pop(L, 1);
+  luaL_newmetatable(L, LUTRA_THREAD);
+  luaL_newlib(L, methods);
+  lua_pushvalue(L, -1);
+  lua_setfield(L, -3, "methods");
+  lua_pushcclosure(L, t_index, 1);
+  lua_setfield(L, -2, "__index");
+  lua_pushcfunction(L, t_tostring);
+  lua_setfield(L, -2, "__tostring");
+  lua_pushcfunction(L, t_eq);
+  lua_setfield(L, -2, "__eq");
+  lua_pop(L, 1);
+}

@@ -1,0 +1,48 @@
+/* lutil.c: helpers shared by the binding files. */
+#include "lutil.h"
+
+#include <errno.h>
+
+int lu_error(lua_State *L, lt_tracer *tr) {
+  return luaL_error(L, "%s", lt_errmsg(tr));
+}
+
+int lu_fail(lua_State *L, lt_tracer *tr) {
+  int code = lt_errcode(tr);
+  if (code == LT_EMISUSE || code == EINTR) return lu_error(L, tr);
+  lua_pushnil(L);
+  lua_pushstring(L, lt_errmsg(tr));
+  lua_pushstring(L, lt_errname(code));
+  return 3;
+}
+
+uint64_t lu_checkaddr(lua_State *L, int idx) {
+  return (uint64_t)luaL_checkinteger(L, idx);
+}
+
+lu_process *lu_checkprocess(lua_State *L, int idx) {
+  lu_process *up = luaL_checkudata(L, idx, LUTRA_PROCESS);
+  if (!up->p) luaL_error(L, "process %d has been released", (int)up->pid);
+  return up;
+}
+
+lt_thread *lu_checkthread(lua_State *L, int idx, lu_thread **ud) {
+  lu_thread *ut = luaL_checkudata(L, idx, LUTRA_THREAD);
+  if (ud) *ud = ut;
+  lt_thread *t = NULL;
+  /* The user value is the Process: a released process knows no thread. */
+  lua_getiuservalue(L, idx, 1);
+  lu_process *up = lua_touserdata(L, -1);
+  lua_pop(L, 1);
+  if (up && up->p) t = lt_process_thread(up->p, ut->tid);
+  if (!t) luaL_error(L, "thread %d has exited", (int)ut->tid);
+  return t;
+}
+
+lt_tracer *lu_tracer(lua_State *L) {
+  lua_getfield(L, LUA_REGISTRYINDEX, "lutra.tracer");
+  lt_tracer **tp = lua_touserdata(L, -1);
+  lua_pop(L, 1);
+  if (!tp || !*tp) luaL_error(L, "lutra: the tracer is gone");
+  return *tp;
+}

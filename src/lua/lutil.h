@@ -1,0 +1,43 @@
+/* lutil.h: what the binding files share: type names, checkers, and the one
+ * helper that turns an engine failure into `nil, msg, code` or an error. */
+#ifndef LUTRA_LUTIL_H
+#define LUTRA_LUTIL_H
+
+#include <lauxlib.h>
+#include <lua.h>
+
+#include "lutra.h"
+
+#define LUTRA_PROCESS "lutra.Process"
+#define LUTRA_THREAD "lutra.Thread"
+#define LUTRA_REGS "lutra.Regs"
+
+typedef struct {
+  lt_process *p; /* NULL once freed */
+  pid_t pid;
+} lu_process;
+
+typedef struct {
+  lt_process *p; /* borrowed from the Process this Thread's user value holds */
+  pid_t tid;
+} lu_thread;
+
+/* Expected failure: pushes nil, message, code and returns 3. Misuse and
+ * interruption raise a Lua error instead. */
+int lu_fail(lua_State *L, lt_tracer *tr);
+/* Raises the tracer's error unconditionally. */
+int lu_error(lua_State *L, lt_tracer *tr);
+
+lu_process *lu_checkprocess(lua_State *L, int idx);   /* a live (not freed) Process */
+lt_thread *lu_checkthread(lua_State *L, int idx, lu_thread **ud); /* a known thread */
+void lu_pushthread(lua_State *L, int pidx, lt_thread *t); /* pidx: the Process */
+void lu_pushregs(lua_State *L, int tidx, const arch_regs *r);
+uint64_t lu_checkaddr(lua_State *L, int idx);
+
+void lu_open_process(lua_State *L);
+void lu_open_thread(lua_State *L);
+void lu_open_regs(lua_State *L);
+/* The tracer of this Lua state (created by luaopen_lutra_core). */
+lt_tracer *lu_tracer(lua_State *L);
+
+#endif

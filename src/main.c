@@ -1,0 +1,123 @@
+/* main.c: the lutra command. Like lua.c: it makes a Lua state, preloads
+ * the bindings, and hands the command line to lua/lutra/cli.lua under
+ * lua_pcall. Signals only set flags; lua_close runs every __gc, which is
+ * where each Process removes its int3 bytes and kills or detaches. */
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lutra.h"
+
+int luaopen_lutra_core(lua_State *L);
+
+/* The one piece of global state outside the tracer: a signal handler can
+ * reach nothing else (lua.c keeps its globalL for the same reason). */
+static struct {
+  lua_State *L;
+  lt_tracer *tr;
+  volatile sig_atomic_t signo;
+} sig_target;
+
+static void stop_hook(lua_State *L, lua_Debug *ar) {
+  (void)ar;
+  lua_sethook(L, NULL, 0, 0);
+  luaL_error(L, "interrupted by %s", lt_signal_name(sig_target.signo));
+}
+
+static void on_signal(int signo) {
+  if (sig_target.signo) return; /* cleanup is under way */
+  sig_target.signo = signo;
+  if (sig_target.tr) lt_tracer_interrupt(sig_target.tr);
+  lua_sethook(sig_target.L, stop_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
+}
+
+static int traceback(lua_State *L) {
+  const char *msg = lua_tostring(L, 1);
+  if (!msg) {
+    if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING) return 1;
+    msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+  }
+  luaL_traceback(L, L, msg, 1);
+  return 1;
+}
+
+static void set_lua_path(lua_State *L) {
+  struct stat sb;
+  const char *dir = LUTRA_SOURCE_LUA_DIR;
+  if (stat(LUTRA_SOURCE_LUA_DIR "/lutra/init.lua", &sb) != 0) dir = LUTRA_INSTALL_LUA_DIR;
+  lua_getglobal(L, "package");
+  lua_getfield(L, -1, "path");
+  lua_pushfstring(L, "%s/?.lua;%s/?/init.lua;%s", dir, dir, lua_tostring(L, -1));
+  lua_setfield(L, -3, "path");
+  lua_pop(L, 1);
+  lua_getfield(L, -1, "preload");
+  lua_pushcfunction(L, luaopen_lutra_core);
+  lua_setfield(L, -2, "lutra.core");
+  lua_pop(L, 2);
+}
+
+static int pmain(lua_State *L) {
+  int argc = (int)lua_tointeger(L, 1);
+  char **argv = lua_touserdata(L, 2);
+  luaL_openlibs(L);
+  set_lua_path(L);
+  lua_getglobal(L, "require");
+  lua_pushliteral(L, "lutra.core");
+  lua_call(L, 1, 1);
+  lua_pop(L, 1);
+  lua_getfield(L, LUA_REGISTRYINDEX, "lutra.tracer");
+  lt_tracer **tp = lua_touserdata(L, -1);
+  sig_target.tr = tp ? *tp : NULL;
+  lua_pop(L, 1);
+  lua_getglobal(L, "require");
+  lua_pushliteral(L, "lutra.cli");
+  lua_call(L, 1, 1);
+  lua_getfield(L, -1, "main");
+  lua_createtable(L, argc, 0);
+  for (int i = 1; i < argc; i++) {
+    lua_pushstring(L, argv[i]);
+    lua_rawseti(L, -2, i);
+  }
+  lua_pushstring(L, LUTRA_VERSION);
+  lua_call(L, 2, 1);
+  return 1;
+}
+
+int main(int argc, char **argv) {
+  lua_State *L = luaL_newstate();
+  if (!L) {
+    fprintf(stderr, "lutra: cannot create the Lua state: out of memory\n");
+    return 1;
+  }
+  sig_target.L = L;
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal; /* no SA_RESTART: a blocked waitpid returns */
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
+  sigaction(SIGHUP, &sa, NULL);
+  lua_pushcfunction(L, traceback);
+  lua_pushcfunction(L, pmain);
+  lua_pushinteger(L, argc);
+  lua_pushlightuserdata(L, argv);
+  int status = 1;
+  if (lua_pcall(L, 2, 1, 1) != LUA_OK) {
+    const char *msg = lua_tostring(L, -1);
+    fprintf(stderr, "lutra: %s\n", msg ? msg : "(error without a message)");
+    status = 1;
+  } else {
+    status = (int)lua_tointeger(L, -1);
+  }
+  if (sig_target.signo) {
+    if (status == 0 || status == 1) status = 128 + sig_target.signo;
+  }
+  lua_close(L); /* every __gc: breakpoints removed, kill or detach */
+  return status;
+}
