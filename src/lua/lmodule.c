@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "lutil.h"
 
@@ -151,7 +152,15 @@ static int l_register_names(lua_State *L) {
   return 1;
 }
 
-static const luaL_Reg funcs[] = {{"spawn", l_spawn}, {"attach", l_attach},
+/* Seconds on the monotonic clock, for timeouts and handler timing. */
+static int l_now(lua_State *L) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  lua_pushnumber(L, (lua_Number)ts.tv_sec + (lua_Number)ts.tv_nsec * 1e-9);
+  return 1;
+}
+
+static const luaL_Reg funcs[] = {{"spawn", l_spawn}, {"attach", l_attach}, {"now", l_now},
                                  {"signal_name", l_signal_name}, {"signal_number", l_signal_number},
                                  {"register_names", l_register_names}, {NULL, NULL}};
 

@@ -9,6 +9,9 @@ int lu_error(lua_State *L, lt_tracer *tr) {
 
 int lu_fail(lua_State *L, lt_tracer *tr) {
   int code = lt_errcode(tr);
+  /* The host's signal handler also armed a hook to stop Lua code: this
+   * error already does that. */
+  if (code == EINTR) lua_sethook(L, NULL, 0, 0);
   if (code == LT_EMISUSE || code == EINTR) return lu_error(L, tr);
   lua_pushnil(L);
   lua_pushstring(L, lt_errmsg(tr));

@@ -1,0 +1,148 @@
+--- lutra.cli: the command line (docs/API.md, "Command line"). main.c calls
+-- main(args, version) under lua_pcall and exits with what it returns.
+local M = {}
+
+local USAGE = [==[
+usage: lutra SCRIPT.lua [ARGS...] [-- PROGRAM [ARGS...]]
+       lutra -p PID SCRIPT.lua [ARGS...]
+       lutra -e 'CHUNK' [-- PROGRAM [ARGS...]]  (or -p PID)
+       lutra trace [-c] [--json] [-o FILE] PATTERN... (-- PROGRAM [ARGS...] | -p PID)
+options: --stats (print lutra's own cost at exit), --help, --version]==]
+
+local function usage_error(msg)
+  io.stderr:write("lutra: ", msg, "\n", USAGE, "\n")
+  return 2
+end
+
+local function status_of(result)
+  if not result then return 0 end
+  if result.reason == "exited" then return result.code end
+  if result.reason == "signaled" then
+    local n = require("lutra.core").signal_number(result.signal)
+    return 128 + (n or 0)
+  end
+  if result.reason == "killed" then return 128 + 9 end
+  return 0
+end
+
+-- The script's error, with its traceback, as one clear block.
+local function traceback(err)
+  if type(err) ~= "string" then err = tostring(err) end
+  if err:match("^interrupted") then return err end
+  return debug.traceback(err, 2)
+end
+
+local function print_stats(p)
+  local s = p:stats()
+  io.stderr:write(string.format(
+    "lutra stats: %d hits, %d stops (%.2f per hit), %.1f us per hit, handlers %.3f s, tracer %.3f s\n",
+    s.hits, s.stops, s.stops_per_hit, s.us_per_hit, s.handler_s, s.tracer_s))
+end
+
+--- Parses the command line into a table; returns nil, message on misuse.
+local function parse(args)
+  local o = {script_args = {}}
+  local i = 1
+  while i <= #args do
+    local a = args[i]
+    if a == "--" then
+      o.program = table.move(args, i + 1, #args, 1, {})
+      break
+    elseif o.script or o.chunk then
+      o.script_args[#o.script_args + 1] = a
+    elseif a == "-p" then
+      i = i + 1
+      if not args[i] then return nil, "-p needs a process id" end
+      o.pid = math.tointeger(tonumber(args[i]))
+      if not o.pid then return nil, string.format("-p: '%s' is not a process id", args[i]) end
+    elseif a == "-e" then
+      i = i + 1
+      if not args[i] then return nil, "-e needs a chunk of Lua" end
+      o.chunk = args[i]
+    elseif a == "--stats" then
+      o.stats = true
+    elseif a == "-h" or a == "--help" then
+      o.help = true
+    elseif a == "-v" or a == "--version" then
+      o.version = true
+    elseif a:sub(1, 1) == "-" and #a > 1 then
+      return nil, string.format("unknown option '%s'", a)
+    else
+      o.script = a
+    end
+    i = i + 1
+  end
+  return o
+end
+
+function M.main(args, version)
+  if args[1] == "trace" then
+    return require("lutra.trace").main(table.move(args, 2, #args, 1, {}))
+  end
+  local o, err = parse(args)
+  if not o then return usage_error(err) end
+  if o.help then print(USAGE) return 0 end
+  if o.version then print("lutra " .. version) return 0 end
+  if not o.script and not o.chunk then return usage_error("no script given") end
+  if o.pid and o.program then return usage_error("give a program or -p PID, not both") end
+
+  local lutra = require "lutra"
+  _G.lutra = lutra
+
+  local chunk, lerr
+  if o.chunk then
+    chunk, lerr = load(o.chunk, "=(command line)")
+  else
+    chunk, lerr = loadfile(o.script)
+  end
+  if not chunk then
+    io.stderr:write("lutra: ", lerr, "\n")
+    return 1
+  end
+
+  local target
+  if o.program then
+    local e, code
+    target, e, code = lutra.spawn(o.program)
+    if not target then
+      io.stderr:write("lutra: ", e, "\n")
+      return code == "ENOENT" and 127 or 1
+    end
+  elseif o.pid then
+    local e
+    target, e = lutra.attach(o.pid)
+    if not target then
+      io.stderr:write("lutra: ", e, "\n")
+      return 1
+    end
+  end
+  lutra.target = target
+
+  _G.arg = {[0] = o.script or "-e"}
+  for k, v in ipairs(o.script_args) do _G.arg[k] = v end
+
+  local ok, res = xpcall(chunk, traceback, table.unpack(o.script_args))
+  if not ok then
+    io.stderr:write("lutra: ", res, "\n")
+    return 1
+  end
+  local status = 0
+  if target then
+    local result
+    if target.state == "stopped" or target.state == "running" then
+      ok, result = xpcall(target.run, traceback, target)
+      if not ok then
+        io.stderr:write("lutra: ", result, "\n")
+        return 1
+      end
+    elseif target.state == "exited" then
+      local e = target.exit or {}
+      result = e.signal and {reason = "signaled", signal = e.signal} or {reason = "exited", code = e.code}
+    end
+    status = status_of(result)
+    if o.stats then print_stats(target) end
+  end
+  return status
+end
+
+return M

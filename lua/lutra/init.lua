@@ -1,0 +1,93 @@
+--- lutra: a Lua-scriptable tracer for Linux x86_64 processes.
+-- The low layer (Process, Thread, Regs) is C (lutra.core); this module adds
+-- the high layer: break_at, on, run, stats, backtrace. See docs/API.md.
+local core = require "lutra.core"
+local state = require "lutra.state"
+local bps = require "lutra.breakpoints"
+local run = require "lutra.run"
+
+local lutra = {
+  version = "0.1.0",
+  core = core,
+}
+
+local Process, Thread = core.Process, core.Thread
+
+--- lutra.spawn(argv [, opts]) -> Process | nil, err, code
+function lutra.spawn(argv, opts)
+  local p, err, code = core.spawn(argv, opts)
+  if not p then return nil, err, code end
+  state.of(p).before_entry = true
+  return p
+end
+
+--- lutra.attach(pid [, opts]) -> Process | nil, err, code
+function lutra.attach(pid, opts)
+  if math.type(pid) ~= "integer" then
+    local n = math.tointeger(tonumber(pid))
+    if not n then return nil, string.format("cannot attach to %s: not a process id", tostring(pid)), "EINVAL" end
+    pid = n
+  end
+  if opts and opts.follow_fork then
+    return nil, "attach: follow_fork is not supported yet", "ENOTSUP"
+  end
+  return core.attach(pid)
+end
+
+Process.break_at = bps.break_at
+Process.run = run.run
+Process.on = run.on
+
+--- p:unpack(fmt, addr): reads string.packsize(fmt) bytes at addr and
+-- unpacks them with string.unpack (fixed-size formats only).
+function Process:unpack(fmt, addr)
+  local size = string.packsize(fmt)
+  local bytes, err, code = self:read(addr, size)
+  if not bytes or #bytes < size then return nil, err, code end
+  return string.unpack(fmt, bytes)
+end
+
+--- p:stats(): lutra's own cost, see docs/API.md.
+function Process:stats()
+  local c = self:core_stats()
+  local s = state.of(self)
+  local hits = c.hits
+  return {
+    stops = c.stops, hits = hits, steps = c.steps, emulated = c.emulated,
+    stops_per_hit = hits > 0 and c.stops / hits or 0,
+    us_per_hit = hits > 0 and (c.tracer_s + s.handler_s) * 1e6 / hits or 0,
+    handler_s = s.handler_s, tracer_s = c.tracer_s,
+  }
+end
+
+--- t:backtrace([max]): frames by walking the frame-pointer chain (DWARF
+-- CFI unwinding is not built yet). Each frame: {pc=, name=, offset=, module=}.
+function Thread:backtrace(max)
+  max = max or 64
+  local p = self.process
+  local r = self:regs()
+  local frames = {}
+  local function add(pc)
+    local name, off, mod = p:symbolize(pc)
+    frames[#frames + 1] = {pc = pc, name = name, offset = off, module = mod}
+  end
+  add(r.pc)
+  local fp = r.rbp
+  -- At a function's first instructions the frame is not set up yet: the
+  -- return address is at the top of the stack.
+  local _, off = p:symbolize(r.pc)
+  if off == 0 then
+    local ret = p:unpack("<I8", r.sp)
+    if ret then add(ret) end
+  end
+  while #frames < max and fp ~= 0 do
+    local next_fp, ret = p:unpack("<I8I8", fp)
+    if not next_fp or not ret or ret == 0 then break end
+    add(ret)
+    if next_fp <= fp then break end
+    fp = next_fp
+  end
+  return frames
+end
+
+return lutra

@@ -1,0 +1,250 @@
+--- lutra.run: the dispatch loop. Repeat cont and wait_stop; for each
+-- eventful thread, in the order the events arrived, call its handler and
+-- apply the continue policy it returns (docs/API.md, "Continue policy").
+local core = require "lutra.core"
+local state = require "lutra.state"
+local bps = require "lutra.breakpoints"
+
+local M = {}
+
+local now = core.now
+
+local POLICIES = {continue = true, stop = true, detach = true, kill = true, suppress = true}
+
+-- Calls a user handler, timing it for p:stats().
+local function call(s, fn, ...)
+  local t0 = now()
+  local r = fn(...)
+  s.handler_s = s.handler_s + (now() - t0)
+  return r
+end
+
+local function u64(p, addr)
+  local bytes, err = p:read(addr, 8)
+  if not bytes or #bytes < 8 then return nil, err end
+  return (string.unpack("<I8", bytes))
+end
+
+-- A frame left without returning (longjmp, an exception, thread exit).
+local function unwind(s, t, fr)
+  if fr.bp.on_unwind then call(s, fr.bp.on_unwind, t, fr.bp) end
+end
+
+-- A stop at a return-probe address: fire on_return for the frame it ends.
+local function on_return_site(p, s, t, pc)
+  local frames = s.frames[t.tid]
+  if not frames or #frames == 0 then return nil end
+  local sp = t:regs().sp
+  local policy
+  while #frames > 0 do
+    local top = frames[#frames]
+    if top.sp < sp then -- its caller's frame is already gone
+      frames[#frames] = nil
+      unwind(s, t, top)
+    elseif top.sp == sp and top.ret == pc then
+      frames[#frames] = nil
+      if top.bp.on_return then
+        policy = call(s, top.bp.on_return, t, t:retval(), top.bp)
+      end
+      break
+    else
+      break
+    end
+  end
+  return policy
+end
+
+local function push_frame(p, s, t, bp)
+  local sp = t:regs().sp
+  local ret = u64(p, sp)
+  if not ret then return end
+  local frames = s.frames[t.tid]
+  if not frames then frames = {}; s.frames[t.tid] = frames end
+  frames[#frames + 1] = {sp = sp + 8, ret = ret, bp = bp}
+  if not s.ret_sites[ret] then
+    -- Return sites keep their int3 until detach: one is reached only by
+    -- returning from a traced call, so it costs nothing in between.
+    if bps.claim(p, ret) then s.ret_sites[ret] = true end
+  end
+end
+
+local function on_breakpoint(p, s, t, cause)
+  local pc = cause.pc
+  local policy
+  local internal = s.internal[pc]
+  if internal then internal(t) end
+  if s.ret_sites[pc] then policy = on_return_site(p, s, t, pc) end
+  local list = bps.at(p, pc)
+  if list then
+    -- Handlers may remove breakpoints: walk a copy.
+    local copy = table.move(list, 1, #list, 1, {})
+    for _, bp in ipairs(copy) do
+      if bp.enabled and not bp.removed and (not bp.cond or call(s, bp.cond, t, bp)) then
+        bp.hits = bp.hits + 1
+        cause.breakpoint = bp
+        if bp.on_return then push_frame(p, s, t, bp) end
+        local r
+        if bp.handler then
+          r = call(s, bp.handler, t, bp)
+        elseif s.handlers.breakpoint then
+          r = call(s, s.handlers.breakpoint, t, bp)
+        end
+        if bp.once then bp:remove() end
+        if r ~= nil and r ~= "continue" and (policy == nil or policy == "continue") then policy = r end
+      end
+    end
+  elseif not internal and not s.ret_sites[pc] and s.handlers.breakpoint then
+    -- A breakpoint set with the low layer's add_breakpoint.
+    policy = call(s, s.handlers.breakpoint, t, nil)
+  end
+  return policy
+end
+
+local function drop_frames(s, t)
+  local frames = s.frames[t.tid]
+  if not frames then return end
+  s.frames[t.tid] = nil
+  for i = #frames, 1, -1 do unwind(s, t, frames[i]) end
+end
+
+local function dispatch(p, s, t)
+  local cause = t:stopped()
+  local kind = cause.kind
+  local h = s.handlers
+  if kind == "breakpoint" then
+    return on_breakpoint(p, s, t, cause)
+  elseif kind == "signal" then
+    if h.signal then return call(s, h.signal, t, cause.signal) end
+  elseif kind == "thread_create" then
+    if h.thread_create then return call(s, h.thread_create, t, cause.thread) end
+  elseif kind == "thread_exit" then
+    drop_frames(s, t)
+    if h.thread_exit then return call(s, h.thread_exit, t, cause) end
+  elseif kind == "exec" then
+    -- A new program: every address is void, symbolic breakpoints wait again.
+    for _, list in pairs(s.by_addr) do
+      for _, bp in ipairs(list) do
+        if bp.symbol and not bp.removed then
+          bp.pending, bp.address = true, nil
+          s.pending[#s.pending + 1] = bp
+        end
+      end
+    end
+    s.by_addr, s.owners, s.internal, s.ret_sites, s.frames = {}, {}, {}, {}, {}
+    s.loader_watched, s.entry_watched = false, false
+    if #s.pending > 0 then require("lutra.loader").watch(p) end
+    if h.exec then return call(s, h.exec, p) end
+  end
+  return nil
+end
+
+-- Applies a handler's return value; returns run's result when run ends.
+local function apply(p, t, policy)
+  if policy == nil or policy == "continue" then return nil end
+  if policy == "stop" then return {reason = "stopped", thread = t} end
+  if policy == "detach" then
+    assert(p:detach())
+    return {reason = "detached"}
+  end
+  if policy == "kill" then
+    assert(p:kill())
+    return {reason = "killed"}
+  end
+  if policy == "suppress" then
+    if t.state ~= "Exited" then t:set_signal(nil) end
+    return nil
+  end
+  if type(policy) == "string" and core.signal_number(policy) then
+    t:set_signal(policy)
+    return nil
+  end
+  error(string.format("handler returned an unknown policy %q (expected continue, stop, detach, kill, suppress or a signal name)",
+    tostring(policy)), 0)
+end
+
+local function exit_result(p)
+  local e = p.exit or {}
+  if e.signal then return {reason = "signaled", signal = e.signal} end
+  return {reason = "exited", code = e.code or 0}
+end
+
+local function finish(p, s)
+  local result = exit_result(p)
+  for _, bp in ipairs(s.pending) do
+    io.stderr:write(string.format("lutra: warning: breakpoint '%s' never resolved (its library was not loaded)\n",
+      bp.symbol or "?"))
+  end
+  s.pending_warned = true
+  if s.handlers.exit and not s.exit_fired then
+    s.exit_fired = true
+    call(s, s.handlers.exit, p, result)
+  end
+  return result
+end
+
+local function handle_error(p, s, on_error, err)
+  if on_error == "log" then
+    io.stderr:write("lutra: error in handler: ", tostring(err), "\n")
+    return nil
+  elseif on_error == "detach" then
+    p:detach()
+    return {reason = "detached", error = tostring(err)}
+  end
+  error(err, 0)
+end
+
+--- p:run([{timeout = seconds, on_error = "raise"|"log"|"detach"}])
+function M.run(p, opts)
+  opts = opts or {}
+  local s = state.of(p)
+  local on_error = opts.on_error or "raise"
+  if on_error ~= "raise" and on_error ~= "log" and on_error ~= "detach" then
+    error("run: on_error must be raise, log or detach", 2)
+  end
+  local deadline = opts.timeout and now() + opts.timeout
+  while true do
+    if s.qi > #s.queue then
+      if p.state == "exited" then return finish(p, s) end
+      if p.state == "detached" then return {reason = "detached"} end
+      local ok, err = p:cont()
+      if not ok then
+        if p.state == "exited" then return finish(p, s) end
+        error("run: " .. tostring(err), 0)
+      end
+      local events, why = p:wait_stop(deadline and math.max(0, deadline - now()) or nil)
+      if not events then
+        if why == "timeout" then return {reason = "timeout"} end
+        return finish(p, s)
+      end
+      s.queue, s.qi = events, 1
+    end
+    while s.qi <= #s.queue do
+      local t = s.queue[s.qi]
+      s.qi = s.qi + 1
+      local result
+      if on_error == "raise" then
+        result = apply(p, t, dispatch(p, s, t))
+      else
+        local ok, r = pcall(function() return apply(p, t, dispatch(p, s, t)) end)
+        if ok then result = r else result = handle_error(p, s, on_error, r) end
+      end
+      if result then return result end
+    end
+  end
+end
+
+--- p:on(event, handler): see docs/API.md ("Events").
+local EVENTS = {breakpoint = true, signal = true, thread_create = true, thread_exit = true,
+  exit = true, exec = true}
+function M.on(p, event, handler)
+  if event == "fork" or event == "syscall" then
+    error(string.format("on: the %q event is not supported yet", event), 2)
+  end
+  if not EVENTS[event] then error(string.format("on: unknown event %q", tostring(event)), 2) end
+  if handler ~= nil and type(handler) ~= "function" then error("on: handler must be a function", 2) end
+  state.of(p).handlers[event] = handler
+  return p
+end
+
+M.POLICIES = POLICIES
+return M

@@ -1,0 +1,184 @@
+--- lutra.trace: `lutra trace [-c] [--json] [-o FILE] PATTERN... (-- PROGRAM | -p PID)`.
+-- Logs every call of the matching functions, one line per call at its
+-- return: thread, indent by call depth, name, first arguments, return value
+-- and duration. --json: one JSON object per line. -c: a table of calls and
+-- time per function at the end instead.
+local core = require "lutra.core"
+
+local M = {}
+
+local USAGE = "usage: lutra trace [-c] [--json] [-o FILE] [-a N] PATTERN... (-- PROGRAM [ARGS...] | -p PID)"
+
+local function parse(args)
+  local o = {patterns = {}, nargs = 3}
+  local i = 1
+  while i <= #args do
+    local a = args[i]
+    if a == "--" then
+      o.program = table.move(args, i + 1, #args, 1, {})
+      break
+    elseif a == "-c" then o.count = true
+    elseif a == "--json" then o.json = true
+    elseif a == "-o" then
+      i = i + 1
+      o.output = args[i]
+      if not o.output then return nil, "-o needs a file name" end
+    elseif a == "-a" then
+      i = i + 1
+      o.nargs = math.tointeger(tonumber(args[i] or ""))
+      if not o.nargs or o.nargs < 0 or o.nargs > 6 then return nil, "-a takes 0 to 6" end
+    elseif a == "-p" then
+      i = i + 1
+      o.pid = math.tointeger(tonumber(args[i] or ""))
+      if not o.pid then return nil, "-p needs a process id" end
+    elseif a:sub(1, 1) == "-" then
+      return nil, string.format("unknown option '%s'", a)
+    else
+      o.patterns[#o.patterns + 1] = a
+    end
+    i = i + 1
+  end
+  if #o.patterns == 0 then return nil, "no function pattern given" end
+  if not o.program and not o.pid then return nil, "give a program after -- or -p PID" end
+  if o.program and o.pid then return nil, "give a program or -p PID, not both" end
+  if o.program and #o.program == 0 then return nil, "no program after --" end
+  return o
+end
+
+local function fmt_arg(v)
+  if v >= -4096 and v <= 65535 then return tostring(v) end
+  return string.format("0x%x", v)
+end
+
+-- Stops a freshly spawned program at its entry point, where the libraries
+-- it was linked against are mapped, so patterns can match their symbols.
+local function run_to_entry(p)
+  for _, m in ipairs(p:modules()) do
+    if m.executable then
+      p:break_at(m.entry, {once = true, handler = function() return "stop" end})
+      return p:run()
+    end
+  end
+end
+
+function M.main(args)
+  local o, err = parse(args)
+  if not o then
+    io.stderr:write("lutra trace: ", err, "\n", USAGE, "\n")
+    return 2
+  end
+  local lutra = require "lutra"
+  local out = io.stdout
+  if o.output then
+    local f, ferr = io.open(o.output, "w")
+    if not f then
+      io.stderr:write("lutra trace: ", ferr, "\n")
+      return 1
+    end
+    out = f
+  end
+  local json = o.json and require("cjson")
+
+  local p, perr, code
+  if o.program then
+    p, perr, code = lutra.spawn(o.program)
+  else
+    p, perr, code = lutra.attach(o.pid)
+  end
+  if not p then
+    io.stderr:write("lutra: ", perr, "\n")
+    return code == "ENOENT" and 127 or 1
+  end
+  if o.program then
+    local r = run_to_entry(p)
+    if r and r.reason ~= "stopped" then
+      io.stderr:write("lutra trace: the program ended before its entry point\n")
+      return 1
+    end
+  end
+
+  local depth = {}   -- tid -> current depth
+  local totals = {}  -- name -> {calls=, total=}
+  local order = {}
+
+  local function emit(t, bp, entry, ret, unwound)
+    local now = core.now()
+    local d = depth[t.tid] or 1
+    depth[t.tid] = d - 1
+    local name = bp.symbol or string.format("0x%x", bp.address)
+    local us = (now - entry.time) * 1e6
+    if o.count then
+      local c = totals[name]
+      if not c then c = {calls = 0, total = 0}; totals[name] = c; order[#order + 1] = name end
+      c.calls = c.calls + 1
+      c.total = c.total + us
+      return
+    end
+    if json then
+      out:write(json.encode({tid = t.tid, fn = name, args = entry.args, ret = ret,
+        us = math.floor(us * 10 + 0.5) / 10, depth = d, unwound = unwound or nil}), "\n")
+    else
+      local argv = {}
+      for i, v in ipairs(entry.args) do argv[i] = fmt_arg(v) end
+      out:write(string.format("%-7d %s%s(%s) = %s  %.1f us\n", t.tid, string.rep("  ", d - 1), name,
+        table.concat(argv, ", "), unwound and "?" or fmt_arg(ret), us))
+    end
+  end
+
+  local entries = {} -- tid -> stack of {time=, args=}
+  local opts = {
+    handler = function(t)
+      local args = {}
+      for i = 1, o.nargs do args[i] = t:arg(i) end
+      depth[t.tid] = (depth[t.tid] or 0) + 1
+      local st = entries[t.tid]
+      if not st then st = {}; entries[t.tid] = st end
+      st[#st + 1] = {time = core.now(), args = args}
+    end,
+    on_return = function(t, ret, bp)
+      local st = entries[t.tid]
+      emit(t, bp, table.remove(st), ret)
+    end,
+    on_unwind = function(t, bp)
+      local st = entries[t.tid]
+      if st and #st > 0 then emit(t, bp, table.remove(st), nil, true) end
+    end,
+  }
+  for _, pat in ipairs(o.patterns) do
+    local ok, berr = pcall(p.break_at, p, pat, opts)
+    if not ok then
+      io.stderr:write("lutra trace: ", tostring(berr), "\n")
+      return 1
+    end
+  end
+
+  local ok, result = pcall(p.run, p)
+  local status
+  if ok then
+    if result.reason == "exited" then status = result.code
+    elseif result.reason == "signaled" then status = 128 + (core.signal_number(result.signal) or 0)
+    else status = 0 end
+  else
+    io.stderr:write("lutra trace: ", tostring(result), "\n")
+    status = 1
+  end
+  if o.count then
+    table.sort(order, function(a, b) return totals[a].total > totals[b].total end)
+    if json then
+      for _, name in ipairs(order) do
+        local c = totals[name]
+        out:write(json.encode({fn = name, calls = c.calls, total_us = c.total, avg_us = c.total / c.calls}), "\n")
+      end
+    else
+      out:write(string.format("%-32s %10s %14s %12s\n", "FUNCTION", "CALLS", "TOTAL us", "AVG us"))
+      for _, name in ipairs(order) do
+        local c = totals[name]
+        out:write(string.format("%-32s %10d %14.1f %12.2f\n", name, c.calls, c.total, c.total / c.calls))
+      end
+    end
+  end
+  if out ~= io.stdout then out:close() else out:flush() end
+  return status
+end
+
+return M
