@@ -40,6 +40,36 @@ static int open_mem(lt_process *p) {
   return 0;
 }
 
+/* execve through PATH, without execvp's fallback of running a file that
+ * is not a program with /bin/sh: that must be ENOEXEC. Returns errno. */
+static int exec_path(char *const *argv, char *const *envp) {
+  const char *name = argv[0];
+  if (strchr(name, '/')) {
+    execve(name, argv, envp);
+    return errno;
+  }
+  const char *path = getenv("PATH");
+  if (!path) path = "/usr/local/bin:/usr/bin:/bin";
+  int err = ENOENT;
+  char buf[4096];
+  for (const char *p = path; *p;) {
+    const char *end = strchr(p, ':');
+    size_t len = end ? (size_t)(end - p) : strlen(p);
+    if (len + strlen(name) + 2 < sizeof buf) {
+      memcpy(buf, len ? p : ".", len ? len : 1);
+      size_t n = len ? len : 1;
+      buf[n] = '/';
+      strcpy(buf + n + 1, name);
+      execve(buf, argv, envp);
+      if (errno != ENOENT && errno != ENOTDIR) err = errno;
+      if (errno == ENOEXEC) return errno;
+    }
+    if (!end) break;
+    p = end + 1;
+  }
+  return err;
+}
+
 /* Child side of spawn: never returns. Failures go to the parent as an errno
  * through the close-on-exec pipe. */
 static void child_exec(const lt_spawn_opts *o, int errfd) {
@@ -54,11 +84,7 @@ static void child_exec(const lt_spawn_opts *o, int errfd) {
   if (!err && !o->aslr && personality(ADDR_NO_RANDOMIZE) < 0) err = errno;
   if (!err) {
     raise(SIGSTOP); /* the parent seizes us here */
-    if (o->envp)
-      execvpe(o->argv[0], o->argv, o->envp);
-    else
-      execvp(o->argv[0], o->argv);
-    err = errno;
+    err = exec_path(o->argv, o->envp ? o->envp : environ);
   }
   ssize_t w = write(errfd, &err, sizeof err);
   (void)w;

@@ -174,6 +174,10 @@ int lt_thread_step(lt_thread *t) {
   t->in_events = false;
   if (lt_thread_load_regs(t) < 0) return -1;
   lt_breakpoint *bp = lt_bp_at(p, arch_pc(&t->regs));
-  if (bp && bp->inserted) return lt_bp_step_over(t, bp) < 0 ? -1 : 0;
-  return lt_step_thread(t) < 0 ? -1 : 0;
+  int rc = bp && bp->inserted ? lt_bp_step_over(t, bp) : lt_step_thread(t);
+  if (rc == 0 && t->state != LT_STOPPED) { /* emulated: no stop happened */
+    t->cause.kind = LT_CAUSE_STOPPED;
+    t->state = LT_STOPPED;
+  }
+  return rc < 0 ? -1 : 0;
 }

@@ -95,7 +95,9 @@ static int l_spawn(lua_State *L) {
       lua_pushnil(L);
       while (lua_next(L, envt)) {
         if (lua_type(L, -2) == LUA_TSTRING) {
-          lua_pushfstring(L, "%s=%s", lua_tostring(L, -2), luaL_tolstring(L, -1, NULL));
+          const char *key = lua_tostring(L, -2);
+          const char *val = luaL_tolstring(L, -1, NULL);
+          lua_pushfstring(L, "%s=%s", key, val);
           lua_remove(L, -2);
         } else {
           lua_pushvalue(L, -1);

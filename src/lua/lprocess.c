@@ -192,9 +192,9 @@ static int p_symbol(lua_State *L) {
   uint64_t addr;
   const lt_module *m;
   if (lt_symbol(p, luaL_checkstring(L, 2), &addr, &m) < 0) return lu_fail(L, lt_process_tracer(p));
+  (void)m;
   lua_pushinteger(L, (lua_Integer)addr);
-  lua_pushstring(L, m->path);
-  return 2;
+  return 1;
 }
 
 static void push_module_name(lua_State *L, const char *path) {

@@ -1,0 +1,103 @@
+--- spec/helper.lua: paths to the build, temp files, running the lutra
+-- command, and reading a process's memory without lutra (to check that
+-- lutra left nothing behind).
+local H = {}
+
+H.build = os.getenv("LUTRA_BUILD") or "build"
+H.lutra_bin = H.build .. "/lutra"
+
+function H.target(name) return H.build .. "/targets/" .. name end
+
+function H.tmpname()
+  local n = os.tmpname()
+  H.tmps = H.tmps or {}
+  H.tmps[#H.tmps + 1] = n
+  return n
+end
+
+function H.slurp(path)
+  local f = io.open(path, "rb")
+  if not f then return nil end
+  local s = f:read("a")
+  f:close()
+  return s
+end
+
+--- Runs a shell command; returns stdout, stderr, exit status.
+function H.sh(cmd)
+  local out, err = H.tmpname(), H.tmpname()
+  local ok, how, code = os.execute(string.format("%s >%s 2>%s", cmd, out, err))
+  if how == "signal" then code = 128 + code end
+  return H.slurp(out), H.slurp(err), code
+end
+
+--- Runs lutra with a shell-quoted argument string.
+function H.lutra(args) return H.sh(H.lutra_bin .. " " .. args) end
+
+--- Starts a program in the background, returns its pid and the file its
+-- stdout goes to, once it has written `ready` (a line) there.
+function H.start(path, ready)
+  local out = H.tmpname()
+  local f = io.popen(string.format("%s >%s 2>&1 & echo $!", path, out))
+  local pid = math.tointeger(tonumber(f:read("l")))
+  f:close()
+  if ready then
+    -- Synchronise on the program's own word that it runs: poll its output
+    -- file (bounded, 10 s).
+    local deadline = os.time() + 10
+    while not (H.slurp(out) or ""):find(ready, 1, true) do
+      assert(os.time() <= deadline, "program did not get ready: " .. path)
+      os.execute("sleep 0.01")
+    end
+  end
+  return pid, out
+end
+
+--- Waits for a pid (not our child) to be gone, bounded.
+function H.wait_gone(pid, seconds)
+  local deadline = os.time() + (seconds or 10)
+  while io.open("/proc/" .. pid .. "/stat") do
+    local st = H.slurp("/proc/" .. pid .. "/stat") or ""
+    if st:match("%) Z ") then return true end
+    if os.time() > deadline then return false end
+    os.execute("sleep 0.01")
+  end
+  return true
+end
+
+--- Bytes of a process's memory read through /proc/PID/mem, not lutra.
+function H.mem(pid, addr, len)
+  local f = assert(io.open("/proc/" .. pid .. "/mem", "rb"))
+  f:seek("set", addr)
+  local s = f:read(len)
+  f:close()
+  return s
+end
+
+--- The bytes at addr in the executable's file (text: file offset = address
+-- - base for the objects our toolchain links).
+function H.file_bytes(p, addr, len)
+  for _, m in ipairs(p:modules()) do
+    if addr >= m.base and m.executable then
+      local f = assert(io.open(m.path, "rb"))
+      f:seek("set", addr - m.base)
+      local s = f:read(len)
+      f:close()
+      return s
+    end
+  end
+end
+
+--- Child processes of this process that are zombies or alive.
+function H.children()
+  local kids = {}
+  local self = H.slurp("/proc/self/stat"):match("^(%d+)")
+  local lfs = require "lfs"
+  for tid in lfs.dir("/proc/" .. self .. "/task") do
+    local c = tid:match("^%d+$") and H.slurp("/proc/" .. self .. "/task/" .. tid .. "/children") or ""
+    for pid in c:gmatch("%d+") do kids[#kids + 1] = pid end
+  end
+  return kids
+end
+
+return H
