@@ -1,0 +1,67 @@
+-- signals_spec: signals stop the thread, are reported, and are delivered
+-- (the target's own handler counts them) unless a policy drops or swaps
+-- them; a program's own int3 is the program's.
+local lutra = require "lutra"
+local H = require "helper"
+
+local function run_signals(args, on_signal)
+  local out = H.tmpname()
+  local p = assert(lutra.spawn({H.target("signals"), table.unpack(args)}, {stdout = out}))
+  local seen = {}
+  p:on("signal", function(t, sig)
+    seen[#seen + 1] = sig
+    if on_signal then return on_signal(t, sig, #seen) end
+  end)
+  local r = p:run()
+  return r, seen, H.slurp(out)
+end
+
+describe("signals", function()
+  it("are reported and delivered to the program", function()
+    local r, seen, out = run_signals({"3"})
+    assert.are.same({"SIGUSR1", "SIGUSR1", "SIGUSR1"}, seen)
+    assert.are.equal("usr1=3 traps=0\n", out)
+    assert.are.same({reason = "exited", code = 0}, r)
+  end)
+
+  it("are dropped by 'suppress' and swapped by a signal name", function()
+    local _, _, out = run_signals({"3"}, function(_, _, n)
+      if n == 1 then return "suppress" end
+    end)
+    assert.are.equal("usr1=2 traps=0\n", out)
+    local _, seen, out2 = run_signals({"2"}, function(_, sig)
+      if sig == "SIGUSR1" then return "SIGTRAP" end
+    end)
+    assert.are.same({"SIGUSR1", "SIGUSR1"}, seen)
+    assert.are.equal("usr1=0 traps=2\n", out2)
+  end)
+
+  it("can be dropped with t:set_signal(nil) in the low layer", function()
+    local out = H.tmpname()
+    local p = assert(lutra.spawn({H.target("signals"), "2"}, {stdout = out}))
+    local causes = {}
+    while true do
+      assert(p:cont())
+      local ev = p:wait_stop()
+      if not ev then break end
+      for _, t in ipairs(ev) do
+        local c = t:stopped()
+        causes[#causes + 1] = tostring(c)
+        if c.kind == "signal" then
+          assert.are.equal("StoppedSignal", t.state)
+          assert.are.equal(10, c.signo)
+          assert.are.equal("SIGUSR1", t:signal())
+          t:set_signal(nil)
+        end
+      end
+    end
+    assert.are.same({"SIGUSR1", "SIGUSR1", "thread exited with status 0"}, causes)
+    assert.are.equal("usr1=0 traps=0\n", H.slurp(out))
+  end)
+
+  it("a program's own int3 reaches the program's SIGTRAP handler", function()
+    local _, seen, out = run_signals({"0", "int3"})
+    assert.are.same({"SIGTRAP"}, seen)
+    assert.are.equal("usr1=0 traps=1\n", out)
+  end)
+end)
