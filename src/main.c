@@ -62,6 +62,23 @@ static void set_lua_path(lua_State *L) {
   lua_pop(L, 2);
 }
 
+/* `lutra --lua SCRIPT [ARGS]`: a plain Lua interpreter with the module
+ * linked in, as lua5.4 would run SCRIPT (the sanitized specs run busted
+ * this way, so no sanitizer runtime has to be preloaded into lua5.4). */
+static int run_plain_lua(lua_State *L, int argc, char **argv) {
+  lua_createtable(L, argc - 3, 1);
+  for (int i = 2; i < argc; i++) {
+    lua_pushstring(L, argv[i]);
+    lua_rawseti(L, -2, i - 2);
+  }
+  lua_setglobal(L, "arg");
+  if (luaL_loadfile(L, argv[2]) != LUA_OK) return lua_error(L);
+  for (int i = 3; i < argc; i++) lua_pushstring(L, argv[i]);
+  lua_call(L, argc - 3, 0);
+  lua_pushinteger(L, 0);
+  return 1;
+}
+
 static int pmain(lua_State *L) {
   int argc = (int)lua_tointeger(L, 1);
   char **argv = lua_touserdata(L, 2);
@@ -75,6 +92,7 @@ static int pmain(lua_State *L) {
   lt_tracer **tp = lua_touserdata(L, -1);
   sig_target.tr = tp ? *tp : NULL;
   lua_pop(L, 1);
+  if (argc >= 3 && strcmp(argv[1], "--lua") == 0) return run_plain_lua(L, argc, argv);
   lua_getglobal(L, "require");
   lua_pushliteral(L, "lutra.cli");
   lua_call(L, 1, 1);
