@@ -160,6 +160,20 @@ function M.resolve_deferred(p)
   end
 end
 
+-- True right after spawn, while only the executable and the dynamic loader
+-- are mapped: the libraries the program is linked against come later.
+local function libraries_unmapped(p)
+  local s = state.of(p)
+  if not s.before_entry then return false end
+  for _, m in ipairs(p:modules()) do
+    if not m.executable and not m.path:match("/ld%-linux[^/]*$") and not m.path:match("/ld%.so[^/]*$") then
+      s.before_entry = false
+      return false
+    end
+  end
+  return true
+end
+
 local function add_pending(p, bp)
   local s = state.of(p)
   s.pending[#s.pending + 1] = bp
@@ -224,7 +238,7 @@ function M.break_at(p, where, opts)
   if opts.pending or (modname and not module_loaded(p, modname)) then
     return add_pending(p, bp)
   end
-  if s.before_entry then
+  if libraries_unmapped(p) then
     -- Right after spawn the libraries are not mapped yet: decide at entry.
     s.deferred[#s.deferred + 1] = bp
     require("lutra.loader").watch_entry(p)
