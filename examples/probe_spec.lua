@@ -2,7 +2,9 @@
 -- lutra and asserts on what happened inside it: the demo program must price
 -- every order exactly once, with the unit price it is meant to use, and ship
 -- what it priced.
---   DEMO=build/demo busted examples/probe_spec.lua
+--   DEMO=build/demo busted examples/probe_spec.lua     (lutra installed, or
+--   LUA_PATH/LUA_CPATH set as in the README), or without installing:
+--   DEMO=build/demo build/lutra --lua /usr/bin/busted examples/probe_spec.lua
 local lutra = require "lutra"
 
 local DEMO = os.getenv("DEMO") or "build/demo"

@@ -30,7 +30,9 @@ describe("examples", function()
   end)
 
   it("probe_spec.lua passes as a busted spec against the demo", function()
-    local out, err, code = H.sh("DEMO=" .. demo .. " lua5.4 /usr/bin/busted --output=TAP examples/probe_spec.lua")
+    -- lutra --lua: the interpreter with this build's lutra built in
+    local out, err, code = H.sh("DEMO=" .. demo .. " " .. H.lutra_bin ..
+      " --lua /usr/bin/busted --output=TAP examples/probe_spec.lua")
     assert.are.equal(0, code, (out or "") .. (err or ""))
     assert.matches("ok 1 %- the demo program prices each order once", out)
   end)
