@@ -9,6 +9,8 @@ local M = {}
 
 local now = core.now
 
+local on_syscall
+
 local POLICIES = {continue = true, stop = true, detach = true, kill = true, suppress = true}
 
 -- Calls a user handler, timing it for p:stats().
@@ -100,6 +102,39 @@ local function on_breakpoint(p, s, t, cause)
   return policy
 end
 
+-- A syscall stop: on_entry/on_exit (or the one handler for both) get the
+-- call, its exit carrying the arguments of its entry. At entry a handler
+-- may return "skip", value: the call does not run and returns value
+-- (a number, or an errno name such as "ENOENT" for -ENOENT).
+on_syscall = function(p, s, t, cause)
+  local h = s.handlers.syscall
+  if not h then return nil end
+  local entry = cause.phase == "entry"
+  if entry then
+    s.sys_calls[t.tid] = cause
+  else
+    local e = s.sys_calls[t.tid]
+    s.sys_calls[t.tid] = nil
+    if e and e.nr == cause.nr then cause.args = e.args end
+  end
+  local fn = entry and (h.on_entry or h.fn) or (not entry and (h.on_exit or h.fn))
+  if not fn then return nil end
+  local t0 = now()
+  local policy, value = fn(t, cause)
+  s.handler_s = s.handler_s + (now() - t0)
+  if policy == "skip" then
+    if not entry then error("a syscall can be skipped only at its entry", 0) end
+    if type(value) == "string" then
+      local e = core.errno_number(value)
+      if not e then error(string.format("skip: unknown errno name %q", value), 0) end
+      value = -e
+    end
+    t:skip_syscall(value or 0)
+    return nil
+  end
+  return policy
+end
+
 local function drop_frames(s, t)
   local frames = s.frames[t.tid]
   if not frames then return end
@@ -120,6 +155,8 @@ local function dispatch(p, s, t)
   elseif kind == "thread_exit" then
     drop_frames(s, t)
     if h.thread_exit then return call(s, h.thread_exit, t, cause) end
+  elseif kind == "syscall" then
+    return on_syscall(p, s, t, cause)
   elseif kind == "exec" then
     -- A new program: every address is void, symbolic breakpoints wait again.
     for _, list in pairs(s.by_addr) do
@@ -237,12 +274,36 @@ end
 local EVENTS = {breakpoint = true, signal = true, thread_create = true, thread_exit = true,
   exit = true, exec = true}
 function M.on(p, event, handler)
-  if event == "fork" or event == "syscall" then
+  if event == "fork" then
     error(string.format("on: the %q event is not supported yet", event), 2)
   end
+  if event == "syscall" then return M.on_syscall(p, handler) end
   if not EVENTS[event] then error(string.format("on: unknown event %q", tostring(event)), 2) end
   if handler ~= nil and type(handler) ~= "function" then error("on: handler must be a function", 2) end
   state.of(p).handlers[event] = handler
+  return p
+end
+
+--- p:on("syscall", fn | {filter = {"openat", ...}, on_entry = fn, on_exit = fn}):
+-- turns syscall tracing on (nil turns it off); only filtered calls stop.
+function M.on_syscall(p, h)
+  local s = state.of(p)
+  if h == nil then
+    s.handlers.syscall = nil
+    assert(p:trace_syscalls(false))
+    return p
+  end
+  if type(h) == "function" then h = {fn = h} end
+  if type(h) ~= "table" then error("on: syscall handler must be a function or a table", 3) end
+  if h.filter ~= nil and type(h.filter) ~= "table" then error("on: syscall filter must be an array of names", 3) end
+  for _, name in ipairs(h.filter or {}) do
+    if type(name) == "string" and not core.syscall_number(name) then
+      error(string.format("on: unknown syscall %q", name), 3)
+    end
+  end
+  s.handlers.syscall = {fn = h.fn or h[1], on_entry = h.on_entry, on_exit = h.on_exit}
+  s.sys_calls = {}
+  assert(p:trace_syscalls(true, h.filter))
   return p
 end
 

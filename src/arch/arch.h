@@ -39,6 +39,9 @@ void arch_set_retval(arch_regs *r, uint64_t v);
 uint64_t arch_return_slot(const arch_regs *r);
 uint64_t arch_sp_after_return(uint64_t sp_at_entry);
 
+/* At a syscall-entry stop: make the kernel skip the call. */
+void arch_skip_syscall(arch_regs *r);
+
 /* Emulate the instruction `insn` (the original bytes under a breakpoint at
  * PC) on `r` without running it. Returns the number of bytes the
  * instruction pushes on the stack below the old SP (value in *push,

@@ -144,9 +144,15 @@ static void release_child(lt_process *p, pid_t child, bool shares_memory) {
 }
 
 /* The thread is stopped by the kernel but the stop means nothing to the
- * user: let it go on as it was. */
-static void resume_quietly(lt_thread *t) {
-  int req = t->state == LT_SINGLE_STEPPING ? PTRACE_SINGLESTEP : PTRACE_CONT;
+ * user: let it go on as it was; a thread we were stopping stays stopped
+ * (its interrupt is still pending and will be absorbed later). */
+void lt_resume_quietly(lt_thread *t) {
+  if (t->state == LT_STOPPING) {
+    t->cause.kind = LT_CAUSE_STOPPED;
+    lt_thread_set_state(t, LT_STOPPED);
+    return;
+  }
+  int req = t->state == LT_SINGLE_STEPPING ? PTRACE_SINGLESTEP : lt_resume_request(t->proc);
   if (lt_thread_resume(t, req, 0) < 0 && errno == ESRCH) return;
 }
 
@@ -251,7 +257,7 @@ void lt_handle_status(lt_tracer *tr, lt_thread *t, int status) {
       /* An interrupt left over from a raced round, or a group-stop: job
        * control is not honoured yet, the thread goes on. */
       (void)is_group_stop;
-      resume_quietly(t);
+      lt_resume_quietly(t);
     }
     return;
   case PTRACE_EVENT_CLONE:
@@ -262,16 +268,11 @@ void lt_handle_status(lt_tracer *tr, lt_thread *t, int status) {
     unsigned long child = 0;
     if (ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &child) == 0)
       release_child(p, (pid_t)child, event == PTRACE_EVENT_VFORK);
-    if (t->state == LT_STOPPING) {
-      t->cause.kind = LT_CAUSE_STOPPED;
-      lt_thread_set_state(t, LT_STOPPED);
-    } else {
-      resume_quietly(t);
-    }
+    lt_resume_quietly(t);
     return;
   }
   case PTRACE_EVENT_VFORK_DONE:
-    resume_quietly(t);
+    lt_resume_quietly(t);
     return;
   case PTRACE_EVENT_EXEC:
     handle_exec(t);
@@ -289,11 +290,11 @@ void lt_handle_status(lt_tracer *tr, lt_thread *t, int status) {
   case 0:
     break;
   default: /* syscall stops and events we did not ask for */
-    resume_quietly(t);
+    lt_resume_quietly(t);
     return;
   }
   if (sig == (SIGTRAP | 0x80)) {
-    resume_quietly(t);
+    lt_handle_syscall(t);
     return;
   }
   if (sig == SIGTRAP) {
@@ -456,7 +457,8 @@ int lt_cont(lt_process *p) {
     int sig = t->signal;
     t->signal = 0;
     bool exiting = t->state == LT_STOPPED_EXITING;
-    if (lt_thread_resume(t, PTRACE_CONT, sig) < 0 && tr->errcode != ESRCH) {
+    int req = exiting ? PTRACE_CONT : lt_resume_request(p);
+    if (lt_thread_resume(t, req, sig) < 0 && tr->errcode != ESRCH) {
       account(p, t0);
       return -1;
     }

@@ -28,6 +28,9 @@ struct lt_thread {
   bool regs_valid, regs_dirty;
   arch_regs regs;
   bool in_events; /* listed in proc->events this round */
+  bool skip_syscall; /* set rax to skip_ret at the coming syscall exit */
+  int64_t skip_ret;
+  long sys_nr; /* the syscall in progress, from its entry stop */
 };
 
 /* A wait status reported for a tid we do not know yet (a new thread's first
@@ -53,6 +56,8 @@ struct lt_process {
   size_t ndead, capdead;
   lt_stats stats;
   lt_modules mods;
+  bool trace_syscalls;
+  uint8_t *sys_filter; /* NULL: every syscall */
   uint64_t mods_stamp; /* stats.stops at the last refresh, +1 */
   lt_process *next;
 };
@@ -103,6 +108,11 @@ void lt_note_event(lt_thread *t);
 int lt_step_thread(lt_thread *t);
 double lt_now(void);
 
+/* syscall.c */
+void lt_handle_syscall(lt_thread *t);
+void lt_resume_quietly(lt_thread *t);
+int lt_resume_request(const lt_process *p);
+
 /* tracer.c */
 int lt_tracer_add_thread(lt_tracer *tr, lt_thread *t);
 void lt_tracer_del_thread(lt_tracer *tr, lt_thread *t);
@@ -115,6 +125,6 @@ void lt_tracer_unlink(lt_tracer *tr, lt_process *p);
 /* ptrace options common to every tracee */
 #define LT_PTRACE_OPTIONS                                                   \
   (PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |         \
-   PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT)
+   PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT | PTRACE_O_TRACESYSGOOD)
 
 #endif

@@ -52,7 +52,8 @@ typedef enum {
   LT_CAUSE_SIGNAL,
   LT_CAUSE_THREAD_CREATE,
   LT_CAUSE_THREAD_EXIT,
-  LT_CAUSE_EXEC, /* lutra's addition: the process called execve */
+  LT_CAUSE_EXEC,    /* lutra's addition: the process called execve */
+  LT_CAUSE_SYSCALL, /* lutra's addition: syscall entry or exit (tracing on) */
 } lt_cause_kind;
 
 typedef struct {
@@ -61,6 +62,12 @@ typedef struct {
   int signo;       /* SIGNAL; THREAD_EXIT: killing signal or 0 */
   pid_t new_tid;   /* THREAD_CREATE */
   int status;      /* THREAD_EXIT: exit status, -1 when signaled */
+  /* SYSCALL */
+  int sys_entry;   /* 1 at entry, 0 at exit */
+  long sys_nr;
+  uint64_t sys_args[6];
+  int64_t sys_ret; /* exit: the value, -errno on error */
+  int sys_error;
 } lt_cause;
 
 typedef enum { LT_PS_STOPPED, LT_PS_RUNNING, LT_PS_EXITED, LT_PS_DETACHED } lt_pstate;
@@ -148,6 +155,16 @@ const lt_modules *lt_process_modules(lt_process *p);
 int lt_symbol(lt_process *p, const char *spec, uint64_t *addr, const lt_module **mod);
 /* Name and module of the symbol containing addr; 0 when none. */
 int lt_symbolize(lt_process *p, uint64_t addr, const lt_sym **sym, const lt_module **mod);
+
+/* Syscall tracing: every thread resumes with PTRACE_SYSCALL and stops at
+ * entry and exit. `filter` is a bitmap of syscall numbers (LT_NSYSCALLS
+ * bits) or NULL for all; unlisted calls are resumed inside the engine. */
+#define LT_NSYSCALLS 1024
+int lt_trace_syscalls(lt_process *p, int on, const uint8_t *filter);
+/* At a syscall-entry stop: skip the call; the program sees `ret`. */
+int lt_thread_skip_syscall(lt_thread *t, int64_t ret);
+const char *lt_syscall_name(long nr); /* NULL when unknown */
+long lt_syscall_number(const char *name); /* -1 when unknown */
 
 const char *lt_signal_name(int signo); /* "SIGUSR1"; NULL when unknown */
 int lt_signal_number(const char *name); /* accepts "SIGUSR1" or "USR1"; 0 when unknown */

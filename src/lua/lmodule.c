@@ -162,7 +162,34 @@ static int l_now(lua_State *L) {
   return 1;
 }
 
-static const luaL_Reg funcs[] = {{"spawn", l_spawn}, {"attach", l_attach}, {"now", l_now},
+static int l_syscall_name(lua_State *L) {
+  const char *n = lt_syscall_name((long)luaL_checkinteger(L, 1));
+  if (!n) return 0;
+  lua_pushstring(L, n);
+  return 1;
+}
+
+static int l_syscall_number(lua_State *L) {
+  long nr = lt_syscall_number(luaL_checkstring(L, 1));
+  if (nr < 0) return 0;
+  lua_pushinteger(L, nr);
+  return 1;
+}
+
+/* "ENOENT" -> 2 (0 when unknown). */
+static int l_errno_number(lua_State *L) {
+  const char *name = luaL_checkstring(L, 1);
+  for (int e = 1; e < 4096; e++) {
+    const char *n = strerrorname_np(e);
+    if (n && strcmp(n, name) == 0) {
+      lua_pushinteger(L, e);
+      return 1;
+    }
+  }
+  return 0;
+}
+
+static const luaL_Reg funcs[] = {{"errno_number", l_errno_number}, {"syscall_name", l_syscall_name}, {"syscall_number", l_syscall_number},{"spawn", l_spawn}, {"attach", l_attach}, {"now", l_now},
                                  {"signal_name", l_signal_name}, {"signal_number", l_signal_number},
                                  {"register_names", l_register_names}, {NULL, NULL}};
 

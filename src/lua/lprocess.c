@@ -280,6 +280,32 @@ static int p_core_stats(lua_State *L) {
   return 1;
 }
 
+/* p:trace_syscalls(on [, names]): names is an array of syscall names
+ * (or numbers) to stop at; without it every syscall stops. */
+static int p_trace_syscalls(lua_State *L) {
+  lt_process *p = checkp(L);
+  int on = lua_toboolean(L, 2);
+  uint8_t filter[LT_NSYSCALLS / 8];
+  const uint8_t *f = NULL;
+  if (on && lua_istable(L, 3)) {
+    memset(filter, 0, sizeof filter);
+    lua_Integer n = (lua_Integer)lua_rawlen(L, 3);
+    for (lua_Integer i = 1; i <= n; i++) {
+      lua_rawgeti(L, 3, i);
+      long nr = lua_type(L, -1) == LUA_TNUMBER ? (long)lua_tointeger(L, -1)
+                                               : lt_syscall_number(luaL_checkstring(L, -1));
+      if (nr < 0 || nr >= LT_NSYSCALLS)
+        return luaL_error(L, "trace_syscalls: unknown syscall '%s'", lua_tostring(L, -1));
+      filter[nr / 8] |= (uint8_t)(1u << (nr % 8));
+      lua_pop(L, 1);
+    }
+    f = filter;
+  }
+  if (lt_trace_syscalls(p, on, f) < 0) return lu_fail(L, lt_process_tracer(p));
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
 static int p_field(lua_State *L, lu_process *up, const char *k) {
   lt_process *p = up->p;
   if (strcmp(k, "pid") == 0) {
@@ -339,6 +365,7 @@ static const luaL_Reg methods[] = {
     {"read", p_read}, {"write", p_write}, {"read_string", p_read_string},
     {"symbol", p_symbol}, {"symbols", p_symbols}, {"symbolize", p_symbolize},
     {"modules", p_modules}, {"core_stats", p_core_stats}, {"release", p_gc},
+    {"trace_syscalls", p_trace_syscalls},
     {NULL, NULL}};
 
 void lu_open_process(lua_State *L) {

@@ -25,6 +25,13 @@ static int cause_tostring(lua_State *L) {
     lua_pushstring(L, buf);
   } else if (strcmp(kind, "signal") == 0) {
     lua_getfield(L, 1, "signal");
+  } else if (strcmp(kind, "syscall") == 0) {
+    lua_getfield(L, 1, "name");
+    lua_getfield(L, 1, "ret");
+    if (lua_isnil(L, -1))
+      lua_pushfstring(L, "syscall %s", lua_tostring(L, -2));
+    else
+      lua_pushfstring(L, "syscall %s = %I", lua_tostring(L, -2), lua_tointeger(L, -1));
   } else if (strcmp(kind, "thread_create") == 0) {
     lua_pushliteral(L, "thread create");
   } else if (strcmp(kind, "thread_exit") == 0) {
@@ -39,6 +46,40 @@ static int cause_tostring(lua_State *L) {
     lua_pushstring(L, kind);
   }
   return 1;
+}
+
+/* Fields of a syscall stop: name, nr, args, phase, and at exit ret and
+ * (when it failed) errno. */
+static void push_syscall(lua_State *L, const lt_cause *c) {
+  const char *name = lt_syscall_name(c->sys_nr);
+  if (name) lua_pushstring(L, name);
+  else lua_pushfstring(L, "syscall_%d", (int)c->sys_nr);
+  lua_setfield(L, -2, "name");
+  lua_pushinteger(L, c->sys_nr);
+  lua_setfield(L, -2, "nr");
+  lua_createtable(L, 6, 0);
+  for (int i = 0; i < 6; i++) {
+    lua_pushinteger(L, (lua_Integer)c->sys_args[i]);
+    lua_rawseti(L, -2, i + 1);
+  }
+  lua_setfield(L, -2, "args");
+  lua_pushstring(L, c->sys_entry ? "entry" : "exit");
+  lua_setfield(L, -2, "phase");
+  if (!c->sys_entry) {
+    lua_pushinteger(L, (lua_Integer)c->sys_ret);
+    lua_setfield(L, -2, "ret");
+    if (c->sys_error) {
+      lua_pushstring(L, lt_errname((int)-c->sys_ret));
+      lua_setfield(L, -2, "errno");
+    }
+  }
+}
+
+static int t_skip_syscall(lua_State *L) {
+  lt_thread *t = checkt(L);
+  if (lt_thread_skip_syscall(t, (int64_t)luaL_optinteger(L, 2, 0)) < 0)
+    return lu_error(L, tracer_of(t));
+  return 0;
 }
 
 static int t_stopped(lua_State *L) {
@@ -89,6 +130,10 @@ static int t_stopped(lua_State *L) {
     break;
   case LT_CAUSE_EXEC:
     lua_pushliteral(L, "exec");
+    break;
+  case LT_CAUSE_SYSCALL:
+    push_syscall(L, &c);
+    lua_pushliteral(L, "syscall");
     break;
   }
   lua_setfield(L, -2, "kind");
@@ -232,7 +277,8 @@ static int t_eq(lua_State *L) {
 static const luaL_Reg methods[] = {
     {"stopped", t_stopped}, {"regs", t_regs}, {"step", t_step}, {"peek", t_peek},
     {"poke", t_poke}, {"arg", t_arg}, {"retval", t_retval}, {"set_retval", t_set_retval},
-    {"set_signal", t_set_signal}, {"signal", t_signal}, {NULL, NULL}};
+    {"set_signal", t_set_signal}, {"signal", t_signal}, {"skip_syscall", t_skip_syscall},
+    {NULL, NULL}};
 
 void lu_open_thread(lua_State *L) {
   luaL_newmetatable(L, "lutra.Cause");

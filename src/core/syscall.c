@@ -1,0 +1,97 @@
+/* syscall.c: syscall tracing. Threads resume with PTRACE_SYSCALL; each
+ * entry and exit stop is read with PTRACE_GET_SYSCALL_INFO. Calls outside
+ * the filter are resumed here, without reaching the user. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+
+#include "internal.h"
+#include "syscall_names.h"
+
+const char *lt_syscall_name(long nr) {
+  long n = (long)(sizeof syscall_names / sizeof syscall_names[0]);
+  return nr >= 0 && nr < n ? syscall_names[nr] : NULL;
+}
+
+long lt_syscall_number(const char *name) {
+  long n = (long)(sizeof syscall_names / sizeof syscall_names[0]);
+  for (long i = 0; i < n; i++)
+    if (syscall_names[i] && strcmp(syscall_names[i], name) == 0) return i;
+  return -1;
+}
+
+int lt_resume_request(const lt_process *p) {
+  return p->trace_syscalls ? PTRACE_SYSCALL : PTRACE_CONT;
+}
+
+int lt_trace_syscalls(lt_process *p, int on, const uint8_t *filter) {
+  if (p->state == LT_PS_EXITED || p->state == LT_PS_DETACHED)
+    return lt_fail(p->tracer, LT_EMISUSE, "process %d: cannot trace syscalls: process %s",
+                   (int)p->pid, p->state == LT_PS_EXITED ? "exited" : "detached");
+  uint8_t *copy = NULL;
+  if (on && filter) {
+    copy = malloc(LT_NSYSCALLS / 8);
+    if (!copy) return lt_fail(p->tracer, ENOMEM, "out of memory");
+    memcpy(copy, filter, LT_NSYSCALLS / 8);
+  }
+  free(p->sys_filter);
+  p->sys_filter = copy;
+  p->trace_syscalls = on != 0;
+  return 0;
+}
+
+static bool wanted(const lt_process *p, uint64_t nr) {
+  if (!p->sys_filter) return true;
+  return nr < LT_NSYSCALLS && (p->sys_filter[nr / 8] >> (nr % 8) & 1);
+}
+
+void lt_handle_syscall(lt_thread *t) {
+  lt_process *p = t->proc;
+  struct __ptrace_syscall_info si;
+  memset(&si, 0, sizeof si);
+  long n = ptrace(PTRACE_GET_SYSCALL_INFO, t->tid, (void *)sizeof si, &si);
+  if (n <= 0 || (si.op != PTRACE_SYSCALL_INFO_ENTRY && si.op != PTRACE_SYSCALL_INFO_EXIT)) {
+    lt_resume_quietly(t);
+    return;
+  }
+  if (si.op == PTRACE_SYSCALL_INFO_ENTRY) {
+    t->sys_nr = (long)si.entry.nr;
+  } else if (t->skip_syscall && lt_thread_load_regs(t) == 0) {
+    arch_set_retval(&t->regs, (uint64_t)t->skip_ret);
+    t->regs_dirty = true;
+    t->skip_syscall = false;
+    si.exit.rval = t->skip_ret;
+    si.exit.is_error = t->skip_ret < 0 && t->skip_ret > -4096;
+  }
+  if (!p->trace_syscalls || !wanted(p, (uint64_t)t->sys_nr)) {
+    lt_resume_quietly(t);
+    return;
+  }
+  lt_cause *c = &t->cause;
+  c->kind = LT_CAUSE_SYSCALL;
+  c->sys_nr = t->sys_nr;
+  c->sys_entry = si.op == PTRACE_SYSCALL_INFO_ENTRY;
+  if (c->sys_entry) {
+    memcpy(c->sys_args, si.entry.args, sizeof c->sys_args);
+    c->sys_ret = 0;
+    c->sys_error = 0;
+  } else {
+    c->sys_ret = si.exit.rval;
+    c->sys_error = si.exit.is_error;
+  }
+  lt_thread_set_state(t, LT_STOPPED);
+  lt_note_event(t);
+}
+
+int lt_thread_skip_syscall(lt_thread *t, int64_t ret) {
+  if (t->state != LT_STOPPED || t->cause.kind != LT_CAUSE_SYSCALL || !t->cause.sys_entry)
+    return lt_fail(t->proc->tracer, LT_EMISUSE,
+                   "thread %d: can skip a syscall only at its entry stop", (int)t->tid);
+  if (lt_thread_load_regs(t) < 0) return -1;
+  arch_skip_syscall(&t->regs);
+  t->regs_dirty = true;
+  t->skip_syscall = true;
+  t->skip_ret = ret;
+  return 0;
+}
