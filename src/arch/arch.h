@@ -41,6 +41,8 @@ uint64_t arch_sp_after_return(uint64_t sp_at_entry);
 
 /* At a syscall-entry stop: make the kernel skip the call. */
 void arch_skip_syscall(arch_regs *r);
+/* The number of the syscall a thread is in (at a syscall stop). */
+long arch_syscall_nr(const arch_regs *r);
 
 /* Emulate the instruction `insn` (the original bytes under a breakpoint at
  * PC) on `r` without running it. Returns the number of bytes the

@@ -69,6 +69,7 @@ uint64_t arch_return_slot(const arch_regs *r) { return r->rsp; }
 uint64_t arch_sp_after_return(uint64_t sp_at_entry) { return sp_at_entry + 8; }
 
 void arch_skip_syscall(arch_regs *r) { r->orig_rax = (unsigned long long)-1; }
+long arch_syscall_nr(const arch_regs *r) { return (long)r->orig_rax; }
 
 /* push r64: 50+r, or REX.B (41) 50+r for r8..r15. */
 static uint64_t *gpr_by_number(arch_regs *r, int n) {

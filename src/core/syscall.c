@@ -57,20 +57,26 @@ void lt_handle_syscall(lt_thread *t) {
   }
   if (si.op == PTRACE_SYSCALL_INFO_ENTRY) {
     t->sys_nr = (long)si.entry.nr;
-  } else if (t->skip_syscall && lt_thread_load_regs(t) == 0) {
+  } else if (t->sys_nr < 0 && lt_thread_load_regs(t) == 0) {
+    /* an exit whose entry we did not see (execve's, right after spawn) */
+    t->sys_nr = arch_syscall_nr(&t->regs);
+  }
+  if (si.op == PTRACE_SYSCALL_INFO_EXIT && t->skip_syscall && lt_thread_load_regs(t) == 0) {
     arch_set_retval(&t->regs, (uint64_t)t->skip_ret);
     t->regs_dirty = true;
     t->skip_syscall = false;
     si.exit.rval = t->skip_ret;
     si.exit.is_error = t->skip_ret < 0 && t->skip_ret > -4096;
   }
-  if (!p->trace_syscalls || !wanted(p, (uint64_t)t->sys_nr)) {
+  long nr = t->sys_nr;
+  if (si.op == PTRACE_SYSCALL_INFO_EXIT) t->sys_nr = -1;
+  if (!p->trace_syscalls || nr < 0 || !wanted(p, (uint64_t)nr)) {
     lt_resume_quietly(t);
     return;
   }
   lt_cause *c = &t->cause;
   c->kind = LT_CAUSE_SYSCALL;
-  c->sys_nr = t->sys_nr;
+  c->sys_nr = nr;
   c->sys_entry = si.op == PTRACE_SYSCALL_INFO_ENTRY;
   if (c->sys_entry) {
     memcpy(c->sys_args, si.entry.args, sizeof c->sys_args);

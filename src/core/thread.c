@@ -43,6 +43,7 @@ lt_thread *lt_thread_new(lt_process *p, pid_t tid, lt_state st) {
   t->proc = p;
   t->state = st;
   t->cause.kind = LT_CAUSE_STOPPED;
+  t->sys_nr = -1;
   if (hm_put(&p->threads, (uint64_t)tid, t) < 0 || lt_tracer_add_thread(p->tracer, t) < 0) {
     hm_del(&p->threads, (uint64_t)tid);
     free(t);
