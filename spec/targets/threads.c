@@ -1,6 +1,8 @@
-/* threads.c: T threads (argv[1], default 16) each call hit() N times
- * (argv[2], default 1000), then are joined; prints the total. The
- * breakpoint spec expects exactly T*N hits of `hit`. */
+/* threads.c: T threads (argv[1], default 16) each call hit() and
+ * hit_riprel() N times (argv[2], default 1000), then are joined; prints the
+ * total. The breakpoint spec expects exactly T*N hits of each. hit starts
+ * with push %rbp (lutra emulates it); hit_riprel starts with a RIP-relative
+ * load (lutra single-steps it). */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,8 +12,16 @@ static volatile long total;
 
 __attribute__((noinline)) void hit(long id) { __atomic_add_fetch(&total, id >= 0, __ATOMIC_RELAXED); }
 
+long riprel_calls;
+void hit_riprel(void);
+__asm__(".text\n.globl hit_riprel\n.type hit_riprel,@function\nhit_riprel:\n"
+        "  movq riprel_calls(%rip), %rax\n  ret\n.size hit_riprel, .-hit_riprel\n");
+
 static void *worker(void *arg) {
-  for (long i = 0; i < n_calls; i++) hit((long)arg);
+  for (long i = 0; i < n_calls; i++) {
+    hit((long)arg);
+    hit_riprel();
+  }
   return NULL;
 }
 

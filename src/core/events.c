@@ -433,18 +433,21 @@ int lt_cont(lt_process *p) {
   lt_process_free_dead(p);
   uint64_t k;
   void *v;
-  /* Step every thread that sits on a breakpoint over it, so that the
-   * breakpoint can stay in memory. */
+  /* Step every thread that reported a breakpoint over it, so that the
+   * breakpoint can stay in memory. A thread merely stopped with its pc on
+   * a breakpoint (interrupted just before the int3) has not hit it yet:
+   * it resumes into the int3 and reports the hit, never skipped. */
   for (size_t i = 0; hm_next(&p->threads, &i, &k, &v);) {
     lt_thread *t = v;
-    if (!lt_state_is_stopped(t->state) || t->state == LT_STOPPED_EXITING) continue;
-    if (p->breakpoints.len == 0) break;
+    if (t->state != LT_STOPPED_BREAKPOINT || t->cause.kind != LT_CAUSE_BREAKPOINT) continue;
     if (lt_thread_load_regs(t) < 0) {
       if (tr->errcode == ESRCH) continue;
       account(p, t0);
       return -1;
     }
-    lt_breakpoint *bp = lt_bp_at(p, arch_pc(&t->regs));
+    uint64_t pc = arch_pc(&t->regs);
+    if (t->cause.kind != LT_CAUSE_BREAKPOINT || t->cause.pc != pc) continue;
+    lt_breakpoint *bp = lt_bp_at(p, pc);
     if (bp && bp->inserted && lt_bp_step_over(t, bp) < 0) {
       account(p, t0);
       return -1;

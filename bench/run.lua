@@ -1,0 +1,156 @@
+-- bench/run.lua: lutra's benchmark, run by scripts/bench as
+-- `build/lutra --lua bench/run.lua`. In one run it alternates the tools on
+-- the same programs and prints hits/s (median of REPS runs) and ratios.
+-- Each rate is (hits) / (time with hits - time of the same command with no
+-- hits), so start-up costs cancel out.
+local core = require "lutra.core"
+local B = os.getenv("LUTRA_BUILD") or "build"
+local REPS = tonumber(os.getenv("BENCH_REPS") or "3")
+local BB = B .. "/bench"
+
+local function sh(cmd)
+  local out = os.tmpname()
+  local t0 = core.now()
+  local ok = os.execute(cmd .. " >" .. out .. " 2>&1")
+  local dt = core.now() - t0
+  local f = io.open(out)
+  local text = f:read("a")
+  f:close()
+  os.remove(out)
+  return dt, text, ok
+end
+
+local function have(prog) return os.execute("command -v " .. prog .. " >/dev/null 2>&1") end
+
+local function median(t)
+  table.sort(t)
+  return t[(#t + 1) // 2]
+end
+
+local function addr_of(bin, sym)
+  local p = io.popen("nm " .. bin .. " | awk '$3==\"" .. sym .. "\" {print $1}'")
+  local a = p:read("l")
+  p:close()
+  return a
+end
+
+local hot = BB .. "/hot"
+local f_addr = addr_of(hot, "f")
+
+-- Each tool: cmd(n, threads) -> shell command; hits(text) -> hits counted.
+local tools = {
+  {name = "lutra", n = 100000,
+    cmd = function(n, t) return string.format(
+      "%s -e 'local n=0 lutra.target:break_at(\"f\", function() n=n+1 end) lutra.target:run() print(\"hits\", n)' -- %s %d %d",
+      B .. "/lutra", hot, n, t) end,
+    hits = function(s) return tonumber(s:match("hits%s+(%d+)")) end},
+  {name = "lutra-pinned", n = 100000, -- tracer and tracee on one CPU
+    cmd = function(n, t) return string.format(
+      "taskset -c 0 %s -e 'local n=0 lutra.target:break_at(\"f\", function() n=n+1 end) lutra.target:run() print(\"hits\", n)' -- %s %d %d",
+      B .. "/lutra", hot, n, t) end,
+    hits = function(s) return tonumber(s:match("hits%s+(%d+)")) end},
+  {name = "gdb-python", n = 4000, need = "gdb",
+    cmd = function(n, t) return string.format("gdb -batch -nx -x bench/gdb_count.py --args %s %d %d", hot, n, t) end,
+    hits = function(s) return tonumber(s:match("hits (%d+)")) end},
+  {name = "ltrace", n = 4000, need = "ltrace", single = true,
+    cmd = function(n, t) return string.format("ltrace -x f -c %s %d %d", hot, n, t) end,
+    hits = function(s) return tonumber(s:match("%s(%d+)%s+f\n")) end},
+  {name = "bpftrace", n = 300000, need = "bpftrace",
+    cmd = function(n, t) return string.format(
+      "bpftrace -e 'uprobe:%s:f { @c = count(); }' -c '%s %d %d'", hot, hot, n, t) end,
+    hits = function(s) return tonumber(s:match("@c: (%d+)")) or 0 end},
+  {name = "reference", n = 50000, single = true,
+    cmd = function(n, t) return string.format("%s/ref_ptrace %s %s %d %d", BB, f_addr, hot, n, t) end,
+    hits = function(s) return tonumber(s:match("hits (%d+)")) end},
+}
+
+local function measure(tool, threads)
+  local n = tool.n // threads
+  local t0 = sh(tool.cmd(0, threads))
+  local t1, text = sh(tool.cmd(n, threads))
+  local got = tool.hits(text)
+  if got ~= n * threads then
+    return nil, string.format("%s counted %s hits, expected %d: %s", tool.name, tostring(got), n * threads,
+      text:sub(1, 200))
+  end
+  return (n * threads) / (t1 - t0)
+end
+
+local results = {}
+local function bench(threads)
+  local runs = {}
+  local skipped = {}
+  for _ = 1, REPS do
+    for _, tool in ipairs(tools) do
+      if tool.need and not have(tool.need) then
+        skipped[tool.name] = tool.need .. " is not installed"
+      elseif not (tool.single and threads > 1) and not skipped[tool.name] then
+        local rate, err = measure(tool, threads)
+        if rate then
+          runs[tool.name] = runs[tool.name] or {}
+          table.insert(runs[tool.name], rate)
+        else
+          skipped[tool.name] = err
+        end
+      end
+    end
+  end
+  local r = {}
+  for name, list in pairs(runs) do r[name] = median(list) end
+  results[threads] = r
+  print(string.format("\n%d thread(s), hits/s, median of %d runs:", threads, REPS))
+  for _, tool in ipairs(tools) do
+    if r[tool.name] then
+      print(string.format("  %-14s %10.0f", tool.name, r[tool.name]))
+    elseif skipped[tool.name] then
+      print(string.format("  %-14s %10s  (%s)", tool.name, "-", skipped[tool.name]))
+    end
+  end
+  local function ratio(a, b)
+    if r[a] and r[b] then print(string.format("  %s / %s = %.2f", a, b, r[a] / r[b])) end
+  end
+  ratio("lutra", "gdb-python")
+  ratio("lutra", "reference")
+  ratio("lutra", "bpftrace")
+  ratio("lutra", "ltrace")
+  ratio("lutra-pinned", "lutra")
+end
+
+print(string.format("lutra benchmark, %s, %d CPUs", os.date("%Y-%m-%d"), tonumber(io.popen("nproc"):read("l"))))
+bench(1)
+bench(4)
+
+-- on_return: stops per call on fib(20) (21891 calls).
+do
+  local _, text = sh(string.format(
+    "%s --stats -e 'local c=0 lutra.target:break_at(\"fib\", {on_return=function() c=c+1 end}) lutra.target:run() print(\"returns\", c)' -- %s/fib 20",
+    B .. "/lutra", BB))
+  local returns = tonumber(text:match("returns%s+(%d+)"))
+  local stops = tonumber(text:match("(%d+) stops"))
+  print(string.format("\non_return on fib(20): %s returns, %s stops, %.2f stops per call",
+    returns, stops, stops / returns))
+end
+
+-- No hits: the cost of being traced at all.
+do
+  local plain = {}
+  local traced = {}
+  for _ = 1, REPS do
+    plain[#plain + 1] = sh(string.format("%s 20000000 1", hot))
+    traced[#traced + 1] = sh(string.format("%s -e 'lutra.target:break_at(\"never\")' -- %s 20000000 1", B .. "/lutra", hot))
+  end
+  print(string.format("\nno hits (20M calls, breakpoint never hit): untraced %.3f s, under lutra %.3f s",
+    median(plain), median(traced)))
+end
+
+-- Memory: lutra's peak RSS with 10,000 breakpoints.
+do
+  local _, text = sh(string.format([[%s -e '
+    local p = lutra.target
+    local base = p:symbol("big")
+    for i = 0, 9999 do p:add_breakpoint(base + 16 + i * 4) end
+    local st = io.open("/proc/self/status"):read("a")
+    print("hwm", st:match("VmHWM:%%s+(%%d+)"))
+    p:kill()' -- %s/big]], B .. "/lutra", BB))
+  print(string.format("\npeak RSS of lutra with 10,000 breakpoints: %s kB", text:match("hwm%s+(%d+)") or "?"))
+end
