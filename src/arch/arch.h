@@ -44,11 +44,54 @@ void arch_skip_syscall(arch_regs *r);
 /* The number of the syscall a thread is in (at a syscall stop). */
 long arch_syscall_nr(const arch_regs *r);
 
-/* Emulate the instruction `insn` (the original bytes under a breakpoint at
- * PC) on `r` without running it. Returns the number of bytes the
- * instruction pushes on the stack below the old SP (value in *push,
- * to be written by the caller at the new SP), 0 when emulated with no memory
- * write, or -1 when this instruction cannot be emulated. */
-int arch_emulate(const uint8_t *insn, size_t len, arch_regs *r, uint64_t *push);
+/* How to move a thread past the instruction under a breakpoint without
+ * removing the breakpoint (arch_plan), decided once per breakpoint. */
+typedef enum {
+  ARCH_PLAN_STEP,     /* single-step it (the fallback: needs a second stop) */
+  ARCH_PLAN_EMULATE,  /* the tracer does what it does: no stop at all */
+  ARCH_PLAN_DISPLACE, /* run a copy out of line that jumps back: no stop */
+} arch_plan_kind;
+
+typedef struct {
+  arch_plan_kind kind;
+  uint8_t len;     /* length of the original instruction */
+  uint8_t op;      /* EMULATE: which operation (private to the arch file) */
+  uint8_t reg;     /* EMULATE: register number, or condition code */
+  uint16_t imm;    /* EMULATE: ret imm16 */
+  uint64_t target; /* EMULATE: absolute branch target */
+  uint8_t insn[ARCH_MAX_INSN_LEN]; /* the original bytes */
+  int disp_off;    /* DISPLACE: offset of a RIP-relative disp32, -1 if none */
+  uint64_t disp_target; /* DISPLACE: the absolute address it designates */
+} arch_plan;
+
+/* Decodes the original bytes of the instruction at pc. Never fails: an
+ * instruction it cannot handle gets ARCH_PLAN_STEP. */
+void arch_plan_insn(const uint8_t *insn, size_t avail, uint64_t pc, arch_plan *out);
+
+/* The out-of-line copy for a DISPLACE plan, to run at `slot`: the
+ * instruction (re-based) then a jump back to pc + len. Writes at most
+ * ARCH_SLOT_SIZE bytes; returns its length, or -1 when the displacement
+ * cannot reach from `slot` (choose a slot nearer the code). */
+#define ARCH_SLOT_SIZE 32
+#define ARCH_DISPLACE_REACH 0x7fff0000LL
+int arch_displace(const arch_plan *pl, uint64_t pc, uint64_t slot, uint8_t *out);
+
+/* Memory access the emulator needs (stack reads and writes). */
+typedef struct {
+  void *ctx;
+  int (*read)(void *ctx, uint64_t addr, void *buf, size_t len);
+  int (*write)(void *ctx, uint64_t addr, const void *buf, size_t len);
+} arch_mem;
+
+/* Applies an EMULATE plan at pc to the registers. 0, or -1 on a memory
+ * fault (nothing changed then). */
+int arch_emulate(const arch_plan *pl, uint64_t pc, arch_regs *r, const arch_mem *m);
+
+/* Injected syscalls: the bytes of the syscall instruction, and how to set
+ * up and read back a call. */
+#define ARCH_SYSCALL_INSN_LEN 2
+extern const uint8_t arch_syscall_insn[ARCH_SYSCALL_INSN_LEN];
+void arch_setup_syscall(arch_regs *r, long nr, const uint64_t args[6]);
+int64_t arch_syscall_result(const arch_regs *r);
 
 #endif

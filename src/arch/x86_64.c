@@ -71,56 +71,17 @@ uint64_t arch_sp_after_return(uint64_t sp_at_entry) { return sp_at_entry + 8; }
 void arch_skip_syscall(arch_regs *r) { r->orig_rax = (unsigned long long)-1; }
 long arch_syscall_nr(const arch_regs *r) { return (long)r->orig_rax; }
 
-/* push r64: 50+r, or REX.B (41) 50+r for r8..r15. */
-static uint64_t *gpr_by_number(arch_regs *r, int n) {
-  switch (n) {
-  case 0: return (uint64_t *)&r->rax;
-  case 1: return (uint64_t *)&r->rcx;
-  case 2: return (uint64_t *)&r->rdx;
-  case 3: return (uint64_t *)&r->rbx;
-  case 4: return (uint64_t *)&r->rsp;
-  case 5: return (uint64_t *)&r->rbp;
-  case 6: return (uint64_t *)&r->rsi;
-  case 7: return (uint64_t *)&r->rdi;
-  case 8: return (uint64_t *)&r->r8;
-  case 9: return (uint64_t *)&r->r9;
-  case 10: return (uint64_t *)&r->r10;
-  case 11: return (uint64_t *)&r->r11;
-  case 12: return (uint64_t *)&r->r12;
-  case 13: return (uint64_t *)&r->r13;
-  case 14: return (uint64_t *)&r->r14;
-  default: return (uint64_t *)&r->r15;
-  }
+const uint8_t arch_syscall_insn[ARCH_SYSCALL_INSN_LEN] = {0x0f, 0x05};
+
+void arch_setup_syscall(arch_regs *r, long nr, const uint64_t args[6]) {
+  r->rax = (uint64_t)nr;
+  r->orig_rax = (uint64_t)-1; /* not inside a syscall: no restart games */
+  r->rdi = args[0];
+  r->rsi = args[1];
+  r->rdx = args[2];
+  r->r10 = args[3];
+  r->r8 = args[4];
+  r->r9 = args[5];
 }
 
-/* Function entries start with a handful of instructions that touch no flags
- * and at most one stack slot: emulating them saves the single-step stop. */
-int arch_emulate(const uint8_t *insn, size_t len, arch_regs *r, uint64_t *push) {
-  static const uint8_t endbr64[] = {0xf3, 0x0f, 0x1e, 0xfa};
-  static const uint8_t mov_rsp_rbp[] = {0x48, 0x89, 0xe5};
-  if (len >= 4 && memcmp(insn, endbr64, 4) == 0) {
-    r->rip += 4;
-    return 0;
-  }
-  if (len >= 3 && memcmp(insn, mov_rsp_rbp, 3) == 0) {
-    r->rbp = r->rsp;
-    r->rip += 3;
-    return 0;
-  }
-  if (len >= 1 && insn[0] == 0x90) { /* nop */
-    r->rip += 1;
-    return 0;
-  }
-  int rex_b = 0, n = 0;
-  if (len >= 2 && insn[0] == 0x41) {
-    rex_b = 8;
-    n = 1;
-  }
-  if ((size_t)n < len && insn[n] >= 0x50 && insn[n] <= 0x57) {
-    *push = *gpr_by_number(r, rex_b + (insn[n] - 0x50)); /* before rsp moves */
-    r->rsp -= 8;
-    r->rip += (uint64_t)n + 1;
-    return 8;
-  }
-  return -1;
-}
+int64_t arch_syscall_result(const arch_regs *r) { return (int64_t)r->rax; }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
+#include <sys/uio.h>
 
 #include "internal.h"
 
@@ -93,7 +94,6 @@ int lt_add_breakpoint(lt_process *p, uint64_t addr) {
   lt_breakpoint *bp = calloc(1, sizeof *bp);
   if (!bp) return lt_fail(p->tracer, ENOMEM, "out of memory");
   bp->addr = addr;
-  bp->emulable = -1;
   if (lt_bp_insert(p, bp) < 0 || hm_put(&p->breakpoints, addr, bp) < 0) {
     lt_bp_restore(p, bp);
     free(bp);
@@ -113,43 +113,71 @@ int lt_remove_breakpoint(lt_process *p, uint64_t addr) {
   return rc;
 }
 
-/* Reads the instruction under the breakpoint once and decides whether the
- * architecture can emulate it. */
-static int bp_decode(lt_process *p, lt_breakpoint *bp) {
+/* Reads the instruction under the breakpoint (the program's bytes) and
+ * lets the architecture decide how to step over it. */
+static void bp_plan(lt_process *p, lt_breakpoint *bp) {
   uint8_t buf[ARCH_MAX_INSN_LEN];
   ssize_t n = lt_mem_read_raw(p, bp->addr, buf, sizeof buf);
   if (n <= 0) {
-    bp->emulable = 0;
-    return 0;
+    n = 1;
+    buf[0] = bp->orig;
   }
-  buf[0] = bp->orig;
-  memcpy(bp->insn, buf, (size_t)n);
-  bp->insn_len = (size_t)n;
-  arch_regs scratch = {0};
-  uint64_t push;
-  bp->emulable = arch_emulate(bp->insn, bp->insn_len, &scratch, &push) >= 0;
+  lt_bp_shadow(p, bp->addr, buf, (size_t)n);
+  arch_plan_insn(buf, (size_t)n, bp->addr, &bp->plan);
+  bp->planned = true;
+  bp->slot_ready = false;
+}
+
+static int mem_read(void *ctx, uint64_t addr, void *buf, size_t len) {
+  return lt_mem_read_raw(ctx, addr, buf, len) == (ssize_t)len ? 0 : -1;
+}
+
+static int mem_write(void *ctx, uint64_t addr, const void *buf, size_t len) {
+  lt_process *p = ctx;
+  struct iovec local = {(void *)buf, len}, remote = {(void *)(uintptr_t)addr, len};
+  if (process_vm_writev(p->pid, &local, 1, &remote, 1, 0) == (ssize_t)len) return 0;
+  return lt_mem_write_raw(p, addr, buf, len) == (ssize_t)len ? 0 : -1;
+}
+
+/* Writes the breakpoint's out-of-line copy into a scratch slot near it. */
+static int bp_prepare_slot(lt_thread *t, lt_breakpoint *bp) {
+  lt_process *p = t->proc;
+  if (!bp->slot && lt_scratch_slot(t, bp->addr, &bp->slot) < 0) return -1;
+  uint8_t code[ARCH_SLOT_SIZE];
+  int len = arch_displace(&bp->plan, bp->addr, bp->slot, code);
+  if (len < 0 || lt_mem_write_raw(p, bp->slot, code, (size_t)len) != len) return -1;
+  bp->slot_ready = true;
   return 0;
 }
 
-/* Moves a thread sitting on `bp` past the original instruction. Emulated
- * when the architecture can (no stop at all), else the seed's way: restore
- * the byte, single-step, re-insert, while every other thread is stopped.
- * Returns 1 when a new event stopped the thread first (it is recorded). */
+/* Moves a thread that hit `bp` past the original instruction, the
+ * breakpoint staying in memory. Emulated or run out of line when the
+ * architecture can (no second stop); else the seed's way: restore the byte,
+ * single-step while every other thread is stopped, re-insert. Returns 1
+ * when a new event stopped the thread first (it is recorded). */
 int lt_bp_step_over(lt_thread *t, lt_breakpoint *bp) {
   lt_process *p = t->proc;
-  if (bp->emulable < 0) bp_decode(p, bp);
-  if (bp->emulable) {
+  if (!bp->planned) bp_plan(p, bp);
+  if (bp->plan.kind == ARCH_PLAN_EMULATE) {
     if (lt_thread_load_regs(t) < 0) return -1;
     arch_regs r = t->regs;
-    uint64_t push = 0;
-    int pushed = arch_emulate(bp->insn, bp->insn_len, &r, &push);
-    if (pushed > 0 && lt_mem_write_raw(p, arch_sp(&r), &push, (size_t)pushed) != pushed)
-      return lt_fail_errno(p->tracer, "thread %d: cannot emulate push at 0x%llx", (int)t->tid,
-                           (unsigned long long)bp->addr);
-    t->regs = r;
-    t->regs_dirty = true;
-    p->stats.emulated++;
-    return 0;
+    arch_mem m = {p, mem_read, mem_write};
+    if (arch_emulate(&bp->plan, bp->addr, &r, &m) == 0) {
+      t->regs = r;
+      t->regs_dirty = true;
+      p->stats.emulated++;
+      return 0;
+    }
+  } else if (bp->plan.kind == ARCH_PLAN_DISPLACE) {
+    if (!bp->slot_ready && bp_prepare_slot(t, bp) < 0)
+      bp->plan.kind = ARCH_PLAN_STEP; /* no room near the code: step it */
+    if (bp->slot_ready) {
+      if (lt_thread_load_regs(t) < 0) return -1;
+      arch_set_pc(&t->regs, bp->slot);
+      t->regs_dirty = true;
+      p->stats.displaced++;
+      return 0;
+    }
   }
   if (lt_bp_restore(p, bp) < 0) return -1;
   int rc = lt_step_thread(t);

@@ -169,6 +169,7 @@ static void handle_exec(lt_thread *t) {
     }
   }
   lt_bp_forget_all(p);
+  p->nscratch = 0; /* the scratch pages went with the old address space */
   char path[64];
   snprintf(path, sizeof path, "/proc/%d/mem", (int)p->pid);
   int fd = open(path, O_RDWR | O_CLOEXEC);
@@ -328,18 +329,28 @@ int lt_step_thread(lt_thread *t) {
   lt_tracer *tr = t->proc->tracer;
   if (lt_thread_resume(t, PTRACE_SINGLESTEP, 0) < 0) return -1;
   lt_thread_set_state(t, LT_SINGLE_STEPPING);
+  /* A step is never abandoned half-way: an interruption is kept for the
+   * next wait, once the thread is stopped again. */
+  bool interrupted = false;
   while (t->state == LT_SINGLE_STEPPING) {
     int st;
     int r = lt_wait_event(tr, t->tid, &st, -1);
     if (r < 0) {
+      if (tr->errcode == EINTR) {
+        interrupted = true;
+        continue;
+      }
       if (tr->errcode == ECHILD) {
         thread_exited(t, 0);
-        return 1;
+        break;
       }
+      if (interrupted) tr->interrupted = 1;
       return -1;
     }
     lt_handle_status(tr, t, st);
   }
+  if (interrupted) tr->interrupted = 1;
+  if (t->state == LT_EXITED) return 1;
   if (t->state == LT_STOPPED && t->cause.kind == LT_CAUSE_STOPPED) return 0;
   return 1;
 }

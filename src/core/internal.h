@@ -13,10 +13,17 @@ typedef struct {
   uint64_t addr;
   uint8_t orig;      /* the program's byte under the int3 */
   bool inserted;
-  int emulable;      /* -1 unknown, 0 no, 1 yes (original insn cached) */
-  uint8_t insn[ARCH_MAX_INSN_LEN];
-  size_t insn_len;
+  bool planned;      /* plan holds the decoded original instruction */
+  bool slot_ready;   /* the out-of-line copy is written at slot */
+  arch_plan plan;
+  uint64_t slot;     /* DISPLACE: where its copy runs, 0 until needed */
 } lt_breakpoint;
+
+/* A page mapped in the tracee for out-of-line copies (scratch.c). */
+typedef struct {
+  uint64_t addr;
+  size_t used;
+} lt_scratch;
 
 struct lt_thread {
   pid_t tid;
@@ -56,6 +63,8 @@ struct lt_process {
   size_t ndead, capdead;
   lt_stats stats;
   lt_modules mods;
+  lt_scratch *scratch;
+  size_t nscratch;
   bool trace_syscalls;
   uint8_t *sys_filter; /* NULL: every syscall */
   uint64_t mods_stamp; /* stats.stops at the last refresh, +1 */
@@ -107,6 +116,10 @@ void lt_handle_status(lt_tracer *tr, lt_thread *t, int status);
 void lt_note_event(lt_thread *t);
 int lt_step_thread(lt_thread *t);
 double lt_now(void);
+
+/* scratch.c */
+int lt_scratch_slot(lt_thread *t, uint64_t near, uint64_t *slot);
+int lt_inject_syscall(lt_thread *t, long nr, const uint64_t args[6], int64_t *ret);
 
 /* syscall.c */
 void lt_handle_syscall(lt_thread *t);

@@ -86,6 +86,7 @@ typedef struct {
   uint64_t hits;      /* breakpoint hits */
   uint64_t steps;     /* single-steps over a breakpoint */
   uint64_t emulated;  /* step-overs done by emulation */
+  uint64_t displaced; /* step-overs done by an out-of-line copy */
   double tracer_s;    /* time spent inside cont/wait_stop */
 } lt_stats;
 

@@ -78,7 +78,8 @@ ssize_t lt_write(lt_process *p, uint64_t addr, const void *buf, size_t len) {
       lt_breakpoint *bp = lt_bp_at(p, addr + i);
       if (bp && bp->inserted) {
         bp->orig = copy[i];
-        bp->emulable = -1;
+        bp->planned = false; /* the instruction changed: decode it again */
+        bp->slot_ready = false;
         copy[i] = ARCH_BREAKPOINT_BYTE;
       }
     }

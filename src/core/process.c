@@ -387,6 +387,8 @@ void lt_process_free(lt_process *p) {
   lt_tracer_unlink(p->tracer, p);
   free(p->events);
   free(p->dead);
+  free(p->scratch);
+  free(p->sys_filter);
   free(p);
 }
 

@@ -1,0 +1,68 @@
+-- stepover_spec: a breakpoint on each kind of instruction is stepped over
+-- correctly (the program's result does not change) and the way lutra
+-- expects: emulated in the tracer, run out of line, or single-stepped.
+local lutra = require "lutra"
+local H = require "helper"
+
+-- where: symbol name, or {symbol, offset}; how: the stats counter that moves
+local CASES = {
+  {"endbr64", "ins_endbr", "emulated"},
+  {"push %rbx", "ins_push", "emulated"},
+  {"push %rsp", "ins_pushrsp", "emulated"},
+  {"RIP-relative load", "ins_riprel", "displaced"},
+  {"RIP-relative lea", "ins_lea", "displaced"},
+  {"call rel32", "ins_call", "emulated"},
+  {"jmp rel8", "ins_jmp8", "emulated"},
+  {"je rel8, taken and not", {"ins_jcc", 3}, "emulated"},
+  {"jne rel32, taken and not", {"ins_jcc32", 2}, "emulated"},
+  {"ret", "ins_ret_at", "emulated"},
+  {"jmp *disp(%rip) (single-stepped)", "ins_stepped", "steps"},
+}
+
+describe("step-over", function()
+  for _, case in ipairs(CASES) do
+    local what, where, how = case[1], case[2], case[3]
+    it("of " .. what .. " keeps the program right, one stop per hit", function()
+      local out = H.tmpname()
+      local p = assert(lutra.spawn({H.target("insns"), "100"}, {stdout = out}))
+      local addr = type(where) == "table" and p:symbol(where[1]) + where[2] or p:symbol(where)
+      local bp = p:break_at(addr)
+      assert.are.same({reason = "exited", code = 0}, p:run())
+      assert.are.equal("sum=13300\n", H.slurp(out))
+      assert.are.equal(100, bp.hits)
+      local s = p:stats()
+      assert.are.equal(100, s[how])
+      if how ~= "steps" then
+        assert.are.equal(0, s.steps)
+        assert.is_true(s.stops <= s.hits + 3, "stops " .. s.stops)
+      end
+    end)
+  end
+
+  it("of every kind at once, from 4 threads in parallel loops", function()
+    local out = H.tmpname()
+    local p = assert(lutra.spawn({H.target("threads"), "4", "3000"}, {stdout = out}))
+    local a = p:break_at("hit_riprel")
+    local b = p:break_at("hit")
+    p:run()
+    assert.are.equal(12000, a.hits)
+    assert.are.equal(12000, b.hits)
+    assert.are.equal("total=12000\n", H.slurp(out))
+  end)
+
+  it("rewrites its out-of-line copy when the program's bytes under the breakpoint change", function()
+    local out = H.tmpname()
+    local p = assert(lutra.spawn({H.target("insns"), "2"}, {stdout = out}))
+    local riprel = p:symbol("ins_riprel")
+    local bp = p:break_at(riprel, function(t, b)
+      if b.hits == 1 then
+        -- mov ins_value(%rip),%eax -> mov $42,%eax (5 bytes) + nop
+        assert(p:write(riprel, "\xb8\x2a\x00\x00\x00\x90"))
+      end
+    end)
+    p:run()
+    assert.are.equal(2, bp.hits)
+    -- round 1: 61 - 3 + 42 (the write happens at the first hit, before it runs)
+    assert.are.equal("sum=" .. (61 - 3 + 42 + 205 - 3 + 42) .. "\n", H.slurp(out))
+  end)
+end)
