@@ -37,6 +37,21 @@ describe("spawn", function()
     assert.are.equal(base(), base())
   end)
 
+  it("runs the program on the tracer's CPU by default, on every CPU with pin = false", function()
+    local function cpus(pid)
+      return H.slurp("/proc/" .. pid .. "/status"):match("Cpus_allowed_list:%s+(%S+)")
+    end
+    local all = cpus("self")
+    local p = assert(lutra.spawn({H.target("loop")}, {stdout = "null"}))
+    assert.matches("^%d+$", cpus(p.pid))
+    assert.are.equal(cpus(p.pid), cpus("self"))
+    p:run()
+    assert.are.equal(all, cpus("self")) -- the tracer's own affinity is back
+    local q = assert(lutra.spawn({H.target("loop")}, {stdout = "null", pin = false}))
+    assert.are.equal(all, cpus(q.pid))
+    q:kill()
+  end)
+
   it("answers a missing program with ENOENT and leaves no child", function()
     local before = #H.children()
     local p, err, code = lutra.spawn({"./no-such-program"})

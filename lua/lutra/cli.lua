@@ -7,7 +7,8 @@ usage: lutra SCRIPT.lua [ARGS...] [-- PROGRAM [ARGS...]]
        lutra -p PID SCRIPT.lua [ARGS...]
        lutra -e 'CHUNK' [-- PROGRAM [ARGS...]]  (or -p PID)
        lutra trace [-c] [--json] [-o FILE] PATTERN... (-- PROGRAM [ARGS...] | -p PID)
-options: --stats (print lutra's own cost at exit), --help, --version]==]
+options: --stats (print lutra's own cost at exit), --no-pin (let the program
+         run on every CPU: slower stops, for CPU-bound parallel programs), --help, --version]==]
 
 local function usage_error(msg)
   io.stderr:write("lutra: ", msg, "\n", USAGE, "\n")
@@ -61,6 +62,8 @@ local function parse(args)
       o.chunk = args[i]
     elseif a == "--stats" then
       o.stats = true
+    elseif a == "--no-pin" then
+      o.no_pin = true
     elseif a == "-h" or a == "--help" then
       o.help = true
     elseif a == "-v" or a == "--version" then
@@ -103,7 +106,7 @@ function M.main(args, version)
   local target
   if o.program then
     local e, code
-    target, e, code = lutra.spawn(o.program)
+    target, e, code = lutra.spawn(o.program, {pin = not o.no_pin})
     if not target then
       io.stderr:write("lutra: ", e, "\n")
       return code == "ENOENT" and 127 or 1

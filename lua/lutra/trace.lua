@@ -7,7 +7,7 @@ local core = require "lutra.core"
 
 local M = {}
 
-local USAGE = "usage: lutra trace [-c] [--json] [-o FILE] [-a N] PATTERN... (-- PROGRAM [ARGS...] | -p PID)"
+local USAGE = "usage: lutra trace [-c] [--json] [-o FILE] [-a N] [--no-pin] PATTERN... (-- PROGRAM [ARGS...] | -p PID)"
 
 local function parse(args)
   local o = {patterns = {}, nargs = 3}
@@ -18,6 +18,7 @@ local function parse(args)
       o.program = table.move(args, i + 1, #args, 1, {})
       break
     elseif a == "-c" then o.count = true
+    elseif a == "--no-pin" then o.no_pin = true
     elseif a == "--json" then o.json = true
     elseif a == "-o" then
       i = i + 1
@@ -81,7 +82,7 @@ function M.main(args)
 
   local p, perr, code
   if o.program then
-    p, perr, code = lutra.spawn(o.program)
+    p, perr, code = lutra.spawn(o.program, {pin = not o.no_pin})
   else
     p, perr, code = lutra.attach(o.pid)
   end

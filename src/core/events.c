@@ -94,6 +94,7 @@ static size_t live_threads(const lt_process *p) {
 static void process_exited(lt_process *p) {
   p->state = LT_PS_EXITED;
   lt_bp_forget_all(p);
+  lt_pin_release(p);
 }
 
 static void thread_exited(lt_thread *t, int status) {

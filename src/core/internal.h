@@ -2,6 +2,7 @@
 #ifndef LUTRA_INTERNAL_H
 #define LUTRA_INTERNAL_H
 
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 
@@ -65,6 +66,7 @@ struct lt_process {
   lt_modules mods;
   lt_scratch *scratch;
   size_t nscratch;
+  bool pinned; /* holds one of the tracer's pin references */
   bool trace_syscalls;
   uint8_t *sys_filter; /* NULL: every syscall */
   uint64_t mods_stamp; /* stats.stops at the last refresh, +1 */
@@ -79,6 +81,10 @@ struct lt_tracer {
   lt_orphan *orphans;
   size_t norphans, caporphans;
   volatile sig_atomic_t interrupted;
+  /* Pinning (pin.c): the CPU shared with pinned tracees, how many hold it,
+   * and the tracer's own affinity before the first. */
+  int pin_cpu, pin_refs;
+  cpu_set_t pin_saved;
 };
 
 /* error.c */
@@ -120,6 +126,11 @@ double lt_now(void);
 /* scratch.c */
 int lt_scratch_slot(lt_thread *t, uint64_t near, uint64_t *slot);
 int lt_inject_syscall(lt_thread *t, long nr, const uint64_t args[6], int64_t *ret);
+
+/* pin.c */
+int lt_pin_choose(lt_tracer *tr);
+void lt_pin_hold(lt_process *p, int cpu);
+void lt_pin_release(lt_process *p);
 
 /* syscall.c */
 void lt_handle_syscall(lt_thread *t);

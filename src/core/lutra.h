@@ -78,6 +78,7 @@ typedef struct {
   const char *cwd;    /* NULL: inherit */
   int aslr;           /* 0 disables address space randomization */
   const char *stdio[3]; /* NULL: inherit; "/dev/null" or any path */
+  int pin;            /* run the tracee and the tracer on one CPU */
 } lt_spawn_opts;
 
 /* Counters of lutra's own cost, for p:stats(). */

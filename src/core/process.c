@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/personality.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
@@ -72,8 +73,14 @@ static int exec_path(char *const *argv, char *const *envp) {
 
 /* Child side of spawn: never returns. Failures go to the parent as an errno
  * through the close-on-exec pipe. */
-static void child_exec(const lt_spawn_opts *o, int errfd) {
+static void child_exec(const lt_spawn_opts *o, int errfd, int cpu) {
   int err = 0;
+  if (cpu >= 0) { /* failure only costs speed */
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(cpu, &one);
+    sched_setaffinity(0, sizeof one, &one);
+  }
   for (int fd = 0; fd < 3 && !err; fd++) {
     if (!o->stdio[fd]) continue;
     int nfd = open(o->stdio[fd], fd == 0 ? O_RDONLY : O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -105,6 +112,7 @@ static lt_process *spawn_fail(lt_tracer *tr, pid_t pid, int err, const char *wha
 lt_process *lt_spawn(lt_tracer *tr, const lt_spawn_opts *o) {
   const char *name = o->argv && o->argv[0] ? o->argv[0] : "";
   if (!*name) return spawn_fail(tr, -1, EINVAL, "(empty argv)");
+  int cpu = o->pin ? lt_pin_choose(tr) : -1;
   int pfd[2];
   if (pipe2(pfd, O_CLOEXEC) < 0) return spawn_fail(tr, -1, errno, name);
   pid_t pid = fork();
@@ -116,7 +124,7 @@ lt_process *lt_spawn(lt_tracer *tr, const lt_spawn_opts *o) {
   }
   if (pid == 0) {
     close(pfd[0]);
-    child_exec(o, pfd[1]);
+    child_exec(o, pfd[1], cpu);
   }
   close(pfd[1]);
   int st, err = 0;
@@ -162,6 +170,7 @@ lt_process *lt_spawn(lt_tracer *tr, const lt_spawn_opts *o) {
     lt_process_free(p);
     return spawn_fail(tr, pid, e, name);
   }
+  if (o->pin) lt_pin_hold(p, cpu);
   return p;
 }
 
@@ -323,6 +332,7 @@ int lt_detach(lt_process *p) {
   lt_bp_forget_all(p);
   drop_threads(p, LT_DETACHED);
   p->state = LT_PS_DETACHED;
+  lt_pin_release(p);
   if (p->memfd >= 0) close(p->memfd);
   p->memfd = -1;
   return rc;
@@ -384,6 +394,7 @@ void lt_process_free(lt_process *p) {
   drop_threads(p, LT_EXITED);
   if (p->memfd >= 0) close(p->memfd);
   lt_modules_free(&p->mods);
+  lt_pin_release(p);
   lt_tracer_unlink(p->tracer, p);
   free(p->events);
   free(p->dead);

@@ -33,6 +33,7 @@ static int l_spawn(lua_State *L) {
   lt_spawn_opts o;
   memset(&o, 0, sizeof o);
   o.aslr = 1;
+  o.pin = 1;
   /* argv: a table of strings, or one string. */
   int argt;
   if (lua_type(L, 1) == LUA_TSTRING) {
@@ -60,6 +61,9 @@ static int l_spawn(lua_State *L) {
   if (lua_istable(L, 2)) {
     lua_getfield(L, 2, "aslr");
     if (!lua_isnil(L, -1)) o.aslr = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    lua_getfield(L, 2, "pin");
+    if (!lua_isnil(L, -1)) o.pin = lua_toboolean(L, -1);
     lua_pop(L, 1);
     lua_getfield(L, 2, "follow_fork");
     if (lua_toboolean(L, -1)) {
