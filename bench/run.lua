@@ -62,6 +62,9 @@ local tools = {
   {name = "reference", n = 50000, single = true,
     cmd = function(n, t) return string.format("%s/ref_ptrace %s %s %d %d", BB, f_addr, hot, n, t) end,
     hits = function(s) return tonumber(s:match("hits (%d+)")) end},
+  {name = "reference-pin", n = 100000, single = true, -- the same, on one CPU like lutra
+    cmd = function(n, t) return string.format("taskset -c 0 %s/ref_ptrace %s %s %d %d", BB, f_addr, hot, n, t) end,
+    hits = function(s) return tonumber(s:match("hits (%d+)")) end},
 }
 
 local function measure(tool, threads)
@@ -111,6 +114,7 @@ local function bench(threads)
   end
   ratio("lutra", "gdb-python")
   ratio("lutra", "reference")
+  ratio("lutra", "reference-pin")
   ratio("lutra", "bpftrace")
   ratio("lutra", "ltrace")
   ratio("lutra", "lutra-no-pin")
