@@ -195,8 +195,20 @@ function M.break_at(p, where, opts)
     return bp
   end
   if type(where) ~= "string" then error("break_at: where must be an address or a name", 2) end
-  if where:match("^[^:]+%.%a+:%d+$") then
-    error(string.format("break_at %q: source lines need DWARF line tables, not supported yet", where), 2)
+  local file, line = where:match("^(.+):(%d+)$")
+  if file then
+    -- "file.c:42": where that line begins, in each function with code for it
+    local addrs, err = p:source_lines(file, math.tointeger(tonumber(line)))
+    if not addrs then error(string.format("break_at %q: %s", where, err), 2) end
+    local group = setmetatable({}, Group)
+    for _, a in ipairs(addrs) do
+      local bp = new_bp(p, where, opts)
+      local ok, aerr = attach_bp(p, bp, a)
+      if not ok then error(string.format("break_at %q: %s", where, aerr), 2) end
+      group[#group + 1] = bp
+    end
+    if #group == 1 then return group[1] end
+    return group
   end
   if is_glob(where) then
     -- An unqualified glob looks at the executable only; "lib.so:pat" at a library.

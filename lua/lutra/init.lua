@@ -35,6 +35,16 @@ function lutra.attach(pid, opts)
 end
 
 Process.break_at = bps.break_at
+
+-- p:symbolize(addr): name, offset, module, and file, line when the module
+-- has line tables.
+local c_symbolize = Process.symbolize
+function Process:symbolize(addr)
+  local name, off, mod = c_symbolize(self, addr)
+  if not name then return nil end
+  local file, line = self:source_of(addr)
+  return name, off, mod, file, line
+end
 Process.run = run.run
 Process.on = run.on
 
@@ -60,32 +70,47 @@ function Process:stats()
   }
 end
 
---- t:backtrace([max]): frames by walking the frame-pointer chain (DWARF
--- CFI unwinding is not built yet). Each frame: {pc=, name=, offset=, module=}.
-function Thread:backtrace(max)
-  max = max or 64
-  local p = self.process
-  local r = self:regs()
-  local frames = {}
-  local function add(pc)
-    local name, off, mod = p:symbolize(pc)
-    frames[#frames + 1] = {pc = pc, name = name, offset = off, module = mod}
-  end
-  add(r.pc)
-  local fp = r.rbp
-  -- At a function's first instructions the frame is not set up yet: the
+-- Return addresses by the frame-pointer chain: the fallback when CFI
+-- unwinding fails.
+local function frame_pointer_pcs(t, max)
+  local p = t.process
+  local r = t:regs()
+  local pcs = {r.pc}
+  -- At a function's first instruction the frame is not set up yet: the
   -- return address is at the top of the stack.
   local _, off = p:symbolize(r.pc)
   if off == 0 then
     local ret = p:unpack("<I8", r.sp)
-    if ret then add(ret) end
+    if ret then pcs[#pcs + 1] = ret end
   end
-  while #frames < max and fp ~= 0 do
+  local fp = r.rbp
+  while #pcs < max and fp ~= 0 do
     local next_fp, ret = p:unpack("<I8I8", fp)
     if not next_fp or not ret or ret == 0 then break end
-    add(ret)
+    pcs[#pcs + 1] = ret
     if next_fp <= fp then break end
     fp = next_fp
+  end
+  return pcs
+end
+
+--- t:backtrace([max]): the stopped thread's call stack, innermost first:
+-- {pc=, name=, offset=, module=, file=, line=} per frame. Unwinds by the
+-- DWARF CFI (.eh_frame/.debug_frame, so it works without frame pointers),
+-- falling back to the frame-pointer chain when there is none.
+function Thread:backtrace(max)
+  max = max or 64
+  local p = self.process
+  local pcs = self:unwind(max)
+  if not pcs or #pcs == 0 then pcs = frame_pointer_pcs(self, max) end
+  local frames = {}
+  for i, pc in ipairs(pcs) do
+    -- a return address may be the first byte after its call's function:
+    -- look it up one byte back
+    local at = i == 1 and pc or pc - 1
+    local name, off, mod, file, line = p:symbolize(at)
+    frames[i] = {pc = pc, name = name, offset = off and (pc - at) + off, module = mod,
+      file = file, line = line}
   end
   return frames
 end

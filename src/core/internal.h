@@ -64,6 +64,8 @@ struct lt_process {
   size_t ndead, capdead;
   lt_stats stats;
   lt_modules mods;
+  lt_dwarf *dwarf;      /* libdwfl's view, opened on first use */
+  uint64_t dwarf_stamp; /* like mods_stamp */
   lt_scratch *scratch;
   size_t nscratch;
   bool pinned; /* holds one of the tracer's pin references */

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include "../arch/arch.h"
+#include "../elf/dwarf.h"
 #include "../elf/symtab.h"
 
 typedef struct lt_tracer lt_tracer;
@@ -167,6 +168,12 @@ int lt_trace_syscalls(lt_process *p, int on, const uint8_t *filter);
 int lt_thread_skip_syscall(lt_thread *t, int64_t ret);
 const char *lt_syscall_name(long nr); /* NULL when unknown */
 long lt_syscall_number(const char *name); /* -1 when unknown */
+
+/* Source lines and unwinding (libdwfl, loaded on first use). */
+int lt_source_lines(lt_process *p, const char *file, int line, uint64_t *addrs, size_t max);
+int lt_source_of(lt_process *p, uint64_t addr, const char **file, int *line);
+/* Return addresses of a stopped thread, innermost first; the count. */
+int lt_backtrace(lt_thread *t, uint64_t *pcs, size_t max);
 
 const char *lt_signal_name(int signo); /* "SIGUSR1"; NULL when unknown */
 int lt_signal_number(const char *name); /* accepts "SIGUSR1" or "USR1"; 0 when unknown */

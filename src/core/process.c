@@ -394,6 +394,7 @@ void lt_process_free(lt_process *p) {
   drop_threads(p, LT_EXITED);
   if (p->memfd >= 0) close(p->memfd);
   lt_modules_free(&p->mods);
+  lt_dwarf_close(p->dwarf);
   lt_pin_release(p);
   lt_tracer_unlink(p->tracer, p);
   free(p->events);

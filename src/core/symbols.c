@@ -57,3 +57,55 @@ int lt_symbolize(lt_process *p, uint64_t addr, const lt_sym **sym, const lt_modu
   *mod = md;
   return 1;
 }
+
+/* The process's libdwfl view, re-reported when the process has stopped
+ * since the last look (a library may have come or gone). */
+static lt_dwarf *dwarf_of(lt_process *p) {
+  char err[256];
+  if (!p->dwarf) {
+    p->dwarf = lt_dwarf_open(p->pid, err, sizeof err);
+    if (!p->dwarf) {
+      lt_fail(p->tracer, LT_EBADELF, "process %d: %s", (int)p->pid, err);
+      return NULL;
+    }
+    p->dwarf_stamp = p->stats.stops + 1;
+  } else if (p->dwarf_stamp != p->stats.stops + 1) {
+    lt_dwarf_close(p->dwarf);
+    p->dwarf = lt_dwarf_open(p->pid, err, sizeof err);
+    if (!p->dwarf) {
+      lt_fail(p->tracer, LT_EBADELF, "process %d: %s", (int)p->pid, err);
+      return NULL;
+    }
+    p->dwarf_stamp = p->stats.stops + 1;
+  }
+  return p->dwarf;
+}
+
+int lt_source_lines(lt_process *p, const char *file, int line, uint64_t *addrs, size_t max) {
+  lt_dwarf *d = dwarf_of(p);
+  if (!d) return -1;
+  int n = lt_dwarf_lines(d, file, line, addrs, max);
+  if (n < 0)
+    return lt_fail(p->tracer, LT_ENOSYM, "no line table for '%s' in process %d (built without -g?)",
+                   file, (int)p->pid);
+  if (n == 0)
+    return lt_fail(p->tracer, LT_ENOSYM, "no code at %s:%d in process %d", file, line, (int)p->pid);
+  return n;
+}
+
+int lt_source_of(lt_process *p, uint64_t addr, const char **file, int *line) {
+  lt_dwarf *d = dwarf_of(p);
+  return d ? lt_dwarf_source(d, addr, file, line) : 0;
+}
+
+int lt_backtrace(lt_thread *t, uint64_t *pcs, size_t max) {
+  lt_process *p = t->proc;
+  if (!lt_state_is_stopped(t->state)) return lt_misuse_state(t, "unwind");
+  if (lt_thread_flush_regs(t) < 0) return -1; /* libdwfl reads the kernel's copy */
+  lt_dwarf *d = dwarf_of(p);
+  if (!d) return -1;
+  char err[256];
+  int n = lt_dwarf_backtrace(d, t->tid, pcs, max, err, sizeof err);
+  if (n < 0) return lt_fail(p->tracer, LT_EBADELF, "%s", err);
+  return n;
+}

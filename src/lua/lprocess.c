@@ -243,6 +243,33 @@ static int p_symbolize(lua_State *L) {
   return 3;
 }
 
+/* p:source_lines(file, line): addresses where that line begins. */
+static int p_source_lines(lua_State *L) {
+  lt_process *p = checkp(L);
+  const char *file = luaL_checkstring(L, 2);
+  int line = (int)luaL_checkinteger(L, 3);
+  uint64_t addrs[64];
+  int n = lt_source_lines(p, file, line, addrs, 64);
+  if (n < 0) return lu_fail(L, lt_process_tracer(p));
+  lua_createtable(L, n, 0);
+  for (int i = 0; i < n; i++) {
+    lua_pushinteger(L, (lua_Integer)addrs[i]);
+    lua_rawseti(L, -2, i + 1);
+  }
+  return 1;
+}
+
+/* p:source_of(addr): file, line (nil without line tables). */
+static int p_source_of(lua_State *L) {
+  lt_process *p = checkp(L);
+  const char *file;
+  int line;
+  if (!lt_source_of(p, lu_checkaddr(L, 2), &file, &line)) return 0;
+  lua_pushstring(L, file);
+  lua_pushinteger(L, line);
+  return 2;
+}
+
 static int p_modules(lua_State *L) {
   lt_process *p = checkp(L);
   const lt_modules *m = lt_process_modules(p);
@@ -367,7 +394,8 @@ static const luaL_Reg methods[] = {
     {"read", p_read}, {"write", p_write}, {"read_string", p_read_string},
     {"symbol", p_symbol}, {"symbols", p_symbols}, {"symbolize", p_symbolize},
     {"modules", p_modules}, {"core_stats", p_core_stats}, {"release", p_gc},
-    {"trace_syscalls", p_trace_syscalls},
+    {"trace_syscalls", p_trace_syscalls}, {"source_lines", p_source_lines},
+    {"source_of", p_source_of},
     {NULL, NULL}};
 
 void lu_open_process(lua_State *L) {

@@ -75,6 +75,22 @@ static void push_syscall(lua_State *L, const lt_cause *c) {
   }
 }
 
+/* t:unwind([max]): return addresses by CFI, innermost first. */
+static int t_unwind(lua_State *L) {
+  lt_thread *t = checkt(L);
+  lua_Integer max = luaL_optinteger(L, 2, 64);
+  luaL_argcheck(L, max > 0 && max <= 1024, 2, "max must be 1..1024");
+  uint64_t pcs[1024];
+  int n = lt_backtrace(t, pcs, (size_t)max);
+  if (n < 0) return lu_fail(L, tracer_of(t));
+  lua_createtable(L, n, 0);
+  for (int i = 0; i < n; i++) {
+    lua_pushinteger(L, (lua_Integer)pcs[i]);
+    lua_rawseti(L, -2, i + 1);
+  }
+  return 1;
+}
+
 static int t_skip_syscall(lua_State *L) {
   lt_thread *t = checkt(L);
   if (lt_thread_skip_syscall(t, (int64_t)luaL_optinteger(L, 2, 0)) < 0)
@@ -278,6 +294,7 @@ static const luaL_Reg methods[] = {
     {"stopped", t_stopped}, {"regs", t_regs}, {"step", t_step}, {"peek", t_peek},
     {"poke", t_poke}, {"arg", t_arg}, {"retval", t_retval}, {"set_retval", t_set_retval},
     {"set_signal", t_set_signal}, {"signal", t_signal}, {"skip_syscall", t_skip_syscall},
+    {"unwind", t_unwind},
     {NULL, NULL}};
 
 void lu_open_thread(lua_State *L) {

@@ -1,0 +1,86 @@
+-- symbols_spec: symbols of the executable and its libraries under ASLR,
+-- qualified names, stripped binaries, source lines and backtraces.
+local lutra = require "lutra"
+local H = require "helper"
+
+describe("symbols", function()
+  it("count malloc in a PIE program with ASLR on", function()
+    local p = assert(lutra.spawn({H.target("loop"), "3"}, {stdout = "null"}))
+    local bp = p:break_at("malloc")
+    local r = p:run()
+    assert.are.equal("exited", r.reason)
+    assert.is_true(bp.hits >= 1)
+    local exe = p:modules()[1]
+    assert.is_true(exe.executable)
+  end)
+
+  it("resolve a qualified name and say so when the module is unknown", function()
+    local out = H.tmpname()
+    local p = assert(lutra.spawn({H.target("loop"), "1"}, {stdout = out}))
+    local seen = {}
+    local bp = p:break_at("libc.so.6:puts", function(t) seen[#seen + 1] = p:read_string(t:arg(1)) end)
+    p:break_at("libc.so.6:printf", function(t) seen[#seen + 1] = p:read_string(t:arg(1)) end)
+    p:run()
+    assert.are.equal(0, bp.hits) -- loop prints with printf only
+    assert.are.same({"sum=%ld\n", "add=%ld\n", "counter=%d\n"}, seen)
+    local q = assert(lutra.spawn({H.target("loop")}, {stdout = "null"}))
+    local addr, err, code = q:symbol("libnope.so:f")
+    assert.is_nil(addr)
+    assert.are.equal("ENOSYM", code)
+    assert.matches("no module 'libnope.so'", err, 1, true)
+    q:kill()
+  end)
+
+  it("symbolize addresses with name, offset, module, file and line", function()
+    local p = assert(lutra.spawn({H.target("loop")}, {stdout = "null"}))
+    local work = p:symbol("work")
+    local name, off, mod, file, line = p:symbolize(work + 4)
+    assert.are.equal("work", name)
+    assert.are.equal(4, off)
+    assert.are.equal("loop", mod)
+    assert.matches("loop%.c$", file)
+    assert.are.equal(7, line)
+    assert.is_nil(p:symbolize(0x10))
+    local syms = p:symbols("wor*")
+    assert.are.equal(1, #syms)
+    assert.are.same({"work", work, "loop", "function"}, {syms[1].name, syms[1].address, syms[1].module, syms[1].type})
+    p:kill()
+  end)
+
+  it("break on a stripped program's dynamic symbols", function()
+    local out = H.tmpname()
+    local p = assert(lutra.spawn({H.target("loop_stripped"), "4"}, {stdout = out}))
+    local bp = p:break_at("work")
+    p:break_at("add", function(t) t:regs().rdi = 10 end)
+    p:run()
+    assert.are.equal(4, bp.hits)
+    assert.matches("add=13", H.slurp(out))
+  end)
+
+  it("break at a source line, and refuse a file without line tables", function()
+    local out = H.tmpname()
+    local p = assert(lutra.spawn({H.target("loop"), "3"}, {stdout = out}))
+    local bp = p:break_at("loop.c:7", function(t) assert.are.equal(p:symbol("work"), t:regs().pc) end)
+    local add = p:break_at("spec/targets/loop.c:9")
+    p:run()
+    assert.are.equal(3, bp.hits)
+    assert.are.equal(1, add.hits)
+    local q = assert(lutra.spawn({H.target("loop")}, {stdout = "null"}))
+    assert.has_error(function() q:break_at("nosuchfile.c:3") end)
+    local ok, err = pcall(q.break_at, q, "loop.c:1")
+    assert.is_false(ok)
+    assert.matches("loop.c:1", err, 1, true)
+    q:kill()
+  end)
+
+  it("backtrace a depth-5 call chain in an -O2 build without frame pointers", function()
+    local p = assert(lutra.spawn({H.target("depth")}, {stdout = "null"}))
+    local names
+    p:break_at("level5", function(t)
+      names = {}
+      for i, f in ipairs(t:backtrace(6)) do names[i] = f.name end
+    end)
+    p:run()
+    assert.are.same({"level5", "level4", "level3", "level2", "level1", "main"}, names)
+  end)
+end)
