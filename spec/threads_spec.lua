@@ -35,7 +35,14 @@ describe("threads", function()
           assert.are.equal("Stopped", created.state)
           assert.are.equal(2, #p:threads())
         elseif c.kind == "thread_exit" then
-          assert.are.equal("StoppedExiting", t.state)
+          -- held at its exit when it is the last thread; let go at once
+          -- while others run (one of them may be waiting for this exit)
+          -- (let go, it may be reaped already by the end of the round)
+          if t.tid == p.pid then
+            assert.are.equal("StoppedExiting", t.state)
+          else
+            assert.is_true(t.state == "Exiting" or t.state == "Exited", t.state)
+          end
           exits[#exits + 1] = {tid = t.tid, status = c.status, exited = c.exited}
         end
       end

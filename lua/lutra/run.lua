@@ -208,7 +208,7 @@ end
 local function finish(p, s)
   local result = exit_result(p)
   for _, bp in ipairs(s.pending) do
-    io.stderr:write(string.format("lutra: warning: breakpoint '%s' never resolved (its library was not loaded)\n",
+    io.stderr:write(string.format("lutra: warning: breakpoint '%s' never resolved (no loaded module had that symbol)\n",
       bp.symbol or "?"))
   end
   s.pending_warned = true

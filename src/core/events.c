@@ -99,7 +99,7 @@ static void process_exited(lt_process *p) {
 
 static void thread_exited(lt_thread *t, int status) {
   lt_process *p = t->proc;
-  bool reported = t->state == LT_EXITING || t->state == LT_STOPPED_EXITING;
+  bool reported = t->exit_reported;
   t->cause.kind = LT_CAUSE_THREAD_EXIT;
   if (WIFEXITED(status)) {
     t->cause.status = WEXITSTATUS(status);
@@ -232,15 +232,36 @@ static void handle_new_thread(lt_thread *t) {
   lt_note_event(t);
 }
 
+/* Is another thread of t's process running, or on its way to a stop? */
+static bool others_running(const lt_thread *t) {
+  uint64_t k;
+  void *v;
+  for (size_t i = 0; hm_next(&t->proc->threads, &i, &k, &v);) {
+    const lt_thread *o = v;
+    if (o != t && lt_state_is_running(o->state)) return true;
+  }
+  return false;
+}
+
 static bool is_group_stop(lt_thread *t, int sig) {
   if (sig != SIGSTOP && sig != SIGTSTP && sig != SIGTTIN && sig != SIGTTOU) return false;
   siginfo_t si;
   return ptrace(PTRACE_GETSIGINFO, t->tid, 0, &si) < 0 && errno == EINVAL;
 }
 
+static void debug_status(lt_thread *t, int status) {
+  fprintf(stderr, "lutra: [%d/%d %s] ", (int)t->proc->pid, (int)t->tid, lt_state_name(t->state));
+  if (WIFEXITED(status))
+    fprintf(stderr, "exited %d\n", WEXITSTATUS(status));
+  else if (WIFSIGNALED(status))
+    fprintf(stderr, "killed by %d\n", WTERMSIG(status));
+  else
+    fprintf(stderr, "stopped sig %d event %d\n", WSTOPSIG(status), status >> 16);
+}
+
 void lt_handle_status(lt_tracer *tr, lt_thread *t, int status) {
-  (void)tr;
   lt_process *p = t->proc;
+  if (tr->debug) debug_status(t, status);
   p->stats.stops++;
   if (WIFEXITED(status) || WIFSIGNALED(status)) {
     thread_exited(t, status);
@@ -285,7 +306,18 @@ void lt_handle_status(lt_tracer *tr, lt_thread *t, int status) {
     t->cause.kind = LT_CAUSE_THREAD_EXIT;
     t->cause.status = WIFEXITED((int)ws) ? WEXITSTATUS((int)ws) : -1;
     t->cause.signo = WIFSIGNALED((int)ws) ? WTERMSIG((int)ws) : 0;
-    lt_thread_set_state(t, LT_STOPPED_EXITING);
+    t->exit_reported = true;
+    if (others_running(t)) {
+      /* Another thread may be waiting in the kernel for this exit to
+       * complete (an execve from a non-leader thread waits for the old
+       * leader): holding this one while stopping that one would deadlock.
+       * Report the exit, but let the thread finish it. */
+      t->interrupt_pending = false;
+      if (ptrace(PTRACE_CONT, t->tid, 0, 0) == 0 || errno == ESRCH)
+        lt_thread_set_state(t, LT_EXITING);
+    } else {
+      lt_thread_set_state(t, LT_STOPPED_EXITING);
+    }
     lt_note_event(t);
     return;
   }

@@ -36,6 +36,7 @@ struct lt_thread {
   bool regs_valid, regs_dirty;
   arch_regs regs;
   bool in_events; /* listed in proc->events this round */
+  bool exit_reported; /* its thread_exit event was given already */
   bool skip_syscall; /* set rax to skip_ret at the coming syscall exit */
   int64_t skip_ret;
   long sys_nr; /* the syscall in progress, from its entry stop */
@@ -83,6 +84,7 @@ struct lt_tracer {
   lt_orphan *orphans;
   size_t norphans, caporphans;
   volatile sig_atomic_t interrupted;
+  bool debug; /* LUTRA_DEBUG set: log every wait status to stderr */
   /* Pinning (pin.c): the CPU shared with pinned tracees, how many hold it,
    * and the tracer's own affinity before the first. */
   int pin_cpu, pin_refs;

@@ -10,6 +10,8 @@ lt_tracer *lt_tracer_new(void) {
   lt_tracer *tr = calloc(1, sizeof *tr);
   if (!tr) return NULL;
   hm_init(&tr->tids);
+  const char *dbg = getenv("LUTRA_DEBUG");
+  tr->debug = dbg && *dbg && strcmp(dbg, "0") != 0;
   return tr;
 }
 
