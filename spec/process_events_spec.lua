@@ -22,6 +22,55 @@ describe("fork without follow_fork", function()
   end)
 end)
 
+describe("fork with follow_fork", function()
+  it("traces all 10 children: every hit seen, every child exits 0", function()
+    local out = H.tmpname()
+    local p = assert(lutra.spawn({H.target("forker"), "10"}, {stdout = out, follow_fork = true}))
+    local bp = p:break_at("work")
+    local children, exits, args = {}, {}, {}
+    p:on("fork", function(parent, child)
+      assert.are.equal(p, parent)
+      assert.are.equal("stopped", child.state)
+      children[#children + 1] = child.pid
+    end)
+    p:on("exit", function(proc, r) exits[proc.pid] = r end)
+    bp.handler = function(t) -- work(int): the low 32 bits of rdi, signed
+      args[#args + 1] = string.unpack("<i4", string.pack("<I4", t:arg(1) & 0xffffffff))
+    end
+    assert.are.same({reason = "exited", code = 0}, p:run())
+    assert.are.equal(11, bp.hits)
+    assert.are.equal(10, #children)
+    for _, pid in ipairs(children) do assert.are.same({reason = "exited", code = 0}, exits[pid]) end
+    table.sort(args)
+    assert.are.same({-1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, args)
+    assert.are.equal("children ok\n", H.slurp(out))
+  end)
+
+  it("lets the fork handler detach a child, which runs on untouched", function()
+    local out = H.tmpname()
+    local p = assert(lutra.spawn({H.target("forker"), "4"}, {stdout = out}))
+    local bp = p:break_at("work")
+    local n = 0
+    p:on("fork", function(_, child)
+      n = n + 1
+      return n % 2 == 0 and "follow" or "detach"
+    end)
+    assert.are.same({reason = "exited", code = 0}, p:run())
+    assert.are.equal(3, bp.hits) -- 2 followed children and the parent
+    assert.are.equal("children ok\n", H.slurp(out))
+  end)
+
+  it("follows vfork children through their exec", function()
+    local out = H.tmpname()
+    local p = assert(lutra.spawn({H.target("forker"), "3", "vfork"}, {stdout = out, follow_fork = true}))
+    local execs = 0
+    p:on("exec", function() execs = execs + 1 end)
+    assert.are.same({reason = "exited", code = 0}, p:run())
+    assert.are.equal(3, execs)
+    assert.are.equal("children ok\n", H.slurp(out))
+  end)
+end)
+
 describe("exec", function()
   for _, from in ipairs({"main", "thread"}) do
     it("from the " .. from .. " thread is reported, and the new program runs to its end", function()

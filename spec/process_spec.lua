@@ -74,12 +74,6 @@ describe("spawn", function()
     assert.matches("Exec format error", err2)
   end)
 
-  it("refuses follow_fork for now, plainly", function()
-    local p, err, code = lutra.spawn({H.target("loop")}, {follow_fork = true})
-    assert.is_nil(p)
-    assert.are.equal("ENOTSUP", code)
-    assert.matches("follow_fork", err)
-  end)
 end)
 
 describe("attach", function()

@@ -17,7 +17,9 @@ local Process, Thread = core.Process, core.Thread
 function lutra.spawn(argv, opts)
   local p, err, code = core.spawn(argv, opts)
   if not p then return nil, err, code end
-  state.of(p).before_entry = true
+  local s = state.of(p)
+  s.before_entry = true
+  s.follow_fork = opts and opts.follow_fork and true or false
   return p
 end
 
@@ -28,10 +30,10 @@ function lutra.attach(pid, opts)
     if not n then return nil, string.format("cannot attach to %s: not a process id", tostring(pid)), "EINVAL" end
     pid = n
   end
-  if opts and opts.follow_fork then
-    return nil, "attach: follow_fork is not supported yet", "ENOTSUP"
-  end
-  return core.attach(pid)
+  local p, err, code = core.attach(pid)
+  if not p then return nil, err, code end
+  if opts and opts.follow_fork then p:set_follow_fork(true) end
+  return p
 end
 
 Process.break_at = bps.break_at

@@ -9,7 +9,7 @@ local M = {}
 
 local now = core.now
 
-local on_syscall
+local on_syscall, on_fork
 
 local POLICIES = {continue = true, stop = true, detach = true, kill = true, suppress = true}
 
@@ -135,6 +135,42 @@ on_syscall = function(p, s, t, cause)
   return policy
 end
 
+-- A followed fork: the child gets a copy of the parent's Lua state (the
+-- same handlers and logical breakpoints, so hits add up across processes)
+-- and joins the family `run` dispatches; the fork handler may instead say
+-- "detach". Returns nil: the parent simply goes on.
+on_fork = function(p, s, t, cause)
+  local child = cause.child
+  if not child then return nil end
+  local cs = state.of(child)
+  cs.handlers = s.handlers
+  cs.follow_fork = s.follow_fork
+  for k, list in pairs(s.by_addr) do cs.by_addr[k] = list end
+  for k, v in pairs(s.owners) do cs.owners[k] = v end
+  for k, v in pairs(s.internal) do cs.internal[k] = v end
+  for k, v in pairs(s.ret_sites) do cs.ret_sites[k] = v end
+  cs.sys_calls = {}
+  local policy
+  if s.handlers.fork then
+    local t0 = now()
+    policy = s.handlers.fork(p, child)
+    s.handler_s = s.handler_s + (now() - t0)
+  end
+  if policy == nil then policy = s.follow_fork and "follow" or "detach" end
+  if policy == "detach" then
+    child:detach()
+  elseif policy == "follow" then
+    local root = s.root or p
+    local rs = state.of(root)
+    rs.family = rs.family or {root}
+    table.insert(rs.family, child)
+    cs.root = root
+  else
+    error(string.format("fork handler returned %q (expected \"follow\" or \"detach\")", tostring(policy)), 0)
+  end
+  return nil
+end
+
 local function drop_frames(s, t)
   local frames = s.frames[t.tid]
   if not frames then return end
@@ -157,6 +193,8 @@ local function dispatch(p, s, t)
     if h.thread_exit then return call(s, h.thread_exit, t, cause) end
   elseif kind == "syscall" then
     return on_syscall(p, s, t, cause)
+  elseif kind == "fork" then
+    return on_fork(p, s, t, cause)
   elseif kind == "exec" then
     -- A new program: every address is void, symbolic breakpoints wait again.
     for _, list in pairs(s.by_addr) do
@@ -230,6 +268,25 @@ local function handle_error(p, s, on_error, err)
   error(err, 0)
 end
 
+-- The processes run dispatches: p alone, or p and the children it
+-- follows, still alive.
+local function members(p, s)
+  if not s.family then return {p} end
+  local alive = {}
+  for _, q in ipairs(s.family) do
+    if q.state ~= "exited" and q.state ~= "detached" then alive[#alive + 1] = q end
+  end
+  return alive
+end
+
+-- The next member with events not yet dispatched (after a "stop").
+local function queued(list)
+  for _, q in ipairs(list) do
+    local qs = state.of(q)
+    if qs.qi <= #qs.queue then return q, qs end
+  end
+end
+
 --- p:run([{timeout = seconds, on_error = "raise"|"log"|"detach"}])
 function M.run(p, opts)
   opts = opts or {}
@@ -239,45 +296,63 @@ function M.run(p, opts)
     error("run: on_error must be raise, log or detach", 2)
   end
   local deadline = opts.timeout and now() + opts.timeout
+  local result -- p's own end, once it has come
   while true do
-    if s.qi > #s.queue then
-      if p.state == "exited" then return finish(p, s) end
-      if p.state == "detached" then return {reason = "detached"} end
-      local ok, err = p:cont()
-      if not ok then
-        if p.state == "exited" then return finish(p, s) end
-        error("run: " .. tostring(err), 0)
+    local alive = members(p, s)
+    local q, qs = queued(alive)
+    if not q then
+      if p.state == "exited" and not result then result = finish(p, s) end
+      if p.state == "detached" and not result then result = {reason = "detached"} end
+      if #alive == 0 then return result end
+      for _, m in ipairs(alive) do
+        if m.state == "stopped" then
+          local ok, err = m:cont()
+          if not ok and m.state ~= "exited" then error("run: " .. tostring(err), 0) end
+        end
       end
-      local events, why = p:wait_stop(deadline and math.max(0, deadline - now()) or nil)
-      if not events then
-        if why == "timeout" then return {reason = "timeout"} end
-        return finish(p, s)
-      end
-      s.queue, s.qi = events, 1
-    end
-    while s.qi <= #s.queue do
-      local t = s.queue[s.qi]
-      s.qi = s.qi + 1
-      local result
-      if on_error == "raise" then
-        result = apply(p, t, dispatch(p, s, t))
+      local remaining = deadline and math.max(0, deadline - now()) or nil
+      if #alive == 1 and alive[1] == p then
+        local events, why = p:wait_stop(remaining)
+        if not events then
+          if why == "timeout" then return {reason = "timeout"} end
+          return finish(p, s)
+        end
+        s.queue, s.qi = events, 1
       else
-        local ok, r = pcall(function() return apply(p, t, dispatch(p, s, t)) end)
-        if ok then result = r else result = handle_error(p, s, on_error, r) end
+        local w, why = core.wait_any(alive, remaining)
+        if not w then
+          if why == "timeout" then return {reason = "timeout"} end
+          error("run: " .. tostring(why), 0)
+        end
+        local ws = state.of(w)
+        if w.state == "exited" then
+          local r = finish(w, ws)
+          if w == p then result = r end
+        else
+          ws.queue, ws.qi = w:events(), 1
+        end
       end
-      if result then return result end
+    else
+      local t = qs.queue[qs.qi]
+      qs.qi = qs.qi + 1
+      local r
+      if on_error == "raise" then
+        r = apply(q, t, dispatch(q, qs, t))
+      else
+        local ok, res = pcall(function() return apply(q, t, dispatch(q, qs, t)) end)
+        if ok then r = res else r = handle_error(q, qs, on_error, res) end
+      end
+      if r and q == p then return r end
     end
   end
 end
 
 --- p:on(event, handler): see docs/API.md ("Events").
 local EVENTS = {breakpoint = true, signal = true, thread_create = true, thread_exit = true,
-  exit = true, exec = true}
+  exit = true, exec = true, fork = true}
 function M.on(p, event, handler)
-  if event == "fork" then
-    error(string.format("on: the %q event is not supported yet", event), 2)
-  end
   if event == "syscall" then return M.on_syscall(p, handler) end
+  if event == "fork" then p:set_follow_fork(handler ~= nil or state.of(p).follow_fork) end
   if not EVENTS[event] then error(string.format("on: unknown event %q", tostring(event)), 2) end
   if handler ~= nil and type(handler) ~= "function" then error("on: handler must be a function", 2) end
   state.of(p).handlers[event] = handler

@@ -42,6 +42,7 @@ int lt_bp_restore(lt_process *p, lt_breakpoint *bp) {
 
 int lt_bp_restore_all(lt_process *p) {
   int rc = 0;
+  if (p->shares_memory) return 0; /* they are its vfork parent's */
   uint64_t k;
   void *v;
   for (size_t i = 0; hm_next(&p->breakpoints, &i, &k, &v);)

@@ -144,6 +144,24 @@ static void release_child(lt_process *p, pid_t child, bool shares_memory) {
   ptrace(PTRACE_DETACH, child, 0, 0);
 }
 
+/* A forked child that is followed: a process of its own, stopped at its
+ * first stop, with copies of the parent's breakpoint table and scratch
+ * pages (its memory is a copy: the int3 bytes and copies are there). */
+static lt_process *adopt_child(lt_process *p, pid_t child, bool vfork) {
+  lt_tracer *tr = p->tracer;
+  int st;
+  if (!lt_tracer_take_orphan(tr, child, &st)) {
+    while (waitpid(child, &st, __WALL) < 0)
+      if (errno != EINTR) return NULL;
+  }
+  lt_process *c = lt_process_adopt(p, child, vfork);
+  if (!c) {
+    ptrace(PTRACE_DETACH, child, 0, 0);
+    return NULL;
+  }
+  return c;
+}
+
 /* The thread is stopped by the kernel but the stop means nothing to the
  * user: let it go on as it was; a thread we were stopping stays stopped
  * (its interrupt is still pending and will be absorbed later). */
@@ -170,6 +188,7 @@ static void handle_exec(lt_thread *t) {
     }
   }
   lt_bp_forget_all(p);
+  p->shares_memory = false;
   p->nscratch = 0; /* the scratch pages went with the old address space */
   char path[64];
   snprintf(path, sizeof path, "/proc/%d/mem", (int)p->pid);
@@ -289,8 +308,18 @@ void lt_handle_status(lt_tracer *tr, lt_thread *t, int status) {
   case PTRACE_EVENT_FORK:
   case PTRACE_EVENT_VFORK: {
     unsigned long child = 0;
-    if (ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &child) == 0)
-      release_child(p, (pid_t)child, event == PTRACE_EVENT_VFORK);
+    if (ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &child) < 0) {
+      lt_resume_quietly(t);
+      return;
+    }
+    if (p->follow_fork && adopt_child(p, (pid_t)child, event == PTRACE_EVENT_VFORK)) {
+      t->cause.kind = LT_CAUSE_FORK;
+      t->cause.new_tid = (pid_t)child;
+      lt_thread_set_state(t, LT_STOPPED);
+      lt_note_event(t);
+      return;
+    }
+    release_child(p, (pid_t)child, event == PTRACE_EVENT_VFORK);
     lt_resume_quietly(t);
     return;
   }
@@ -516,3 +545,39 @@ int lt_cont(lt_process *p) {
   return 0;
 }
 
+
+void lt_process_set_follow_fork(lt_process *p, int on) { p->follow_fork = on != 0; }
+
+int lt_wait_any(lt_process *const *procs, size_t n, double timeout) {
+  if (n == 0) return -1;
+  lt_tracer *tr = procs[0]->tracer;
+  double t0 = lt_now();
+  double deadline = timeout >= 0 ? t0 + timeout : -1;
+  for (;;) {
+    for (size_t i = 0; i < n; i++) {
+      lt_process *p = procs[i];
+      if (p->state == LT_PS_EXITED && !p->exit_seen) {
+        p->exit_seen = true;
+        return (int)i;
+      }
+      if (p->state == LT_PS_RUNNING && p->nevents > 0) {
+        double t1 = lt_now();
+        int rc = settle(p, false, -1);
+        account(p, t1);
+        if (rc < 0) return -1;
+        if (p->state == LT_PS_EXITED) p->exit_seen = true;
+        return (int)i;
+      }
+    }
+    bool any = false;
+    for (size_t i = 0; i < n; i++) any = any || procs[i]->state == LT_PS_RUNNING;
+    if (!any) return lt_fail(tr, LT_EMISUSE, "wait_any: no process is running");
+    int r = pump(tr, -1, deadline);
+    if (r < 0) return -1;
+    if (r == 0) {
+      for (size_t i = 0; i < n; i++)
+        if (procs[i]->state == LT_PS_RUNNING) settle(procs[i], true, -1);
+      return lt_fail(tr, LT_ETIMEOUT, "timeout");
+    }
+  }
+}

@@ -70,6 +70,9 @@ struct lt_process {
   lt_scratch *scratch;
   size_t nscratch;
   bool pinned; /* holds one of the tracer's pin references */
+  bool follow_fork;
+  bool shares_memory; /* a vfork child before its exec: the int3s are the parent's */
+  bool exit_seen; /* lt_wait_any has returned its exit */
   bool trace_syscalls;
   uint8_t *sys_filter; /* NULL: every syscall */
   uint64_t mods_stamp; /* stats.stops at the last refresh, +1 */
@@ -119,6 +122,9 @@ void lt_bp_shadow(const lt_process *p, uint64_t addr, uint8_t *buf, size_t len);
 /* memory.c */
 ssize_t lt_mem_read_raw(lt_process *p, uint64_t addr, void *buf, size_t len);
 ssize_t lt_mem_write_raw(lt_process *p, uint64_t addr, const void *buf, size_t len);
+
+/* process.c */
+lt_process *lt_process_adopt(lt_process *parent, pid_t child, bool vfork);
 
 /* events.c */
 int lt_wait_event(lt_tracer *tr, pid_t tid, int *status, double deadline);

@@ -55,6 +55,7 @@ typedef enum {
   LT_CAUSE_THREAD_EXIT,
   LT_CAUSE_EXEC,    /* lutra's addition: the process called execve */
   LT_CAUSE_SYSCALL, /* lutra's addition: syscall entry or exit (tracing on) */
+  LT_CAUSE_FORK,    /* lutra's addition: fork/vfork; new_tid is the child's pid */
 } lt_cause_kind;
 
 typedef struct {
@@ -128,6 +129,15 @@ int lt_cont(lt_process *p);
  * Fails with LT_ETIMEOUT (process stopped) or LT_EEXITED. */
 int lt_wait_stop(lt_process *p, double timeout);
 size_t lt_process_events(const lt_process *p, lt_thread ***events);
+/* Following forks: with it on, a forked child becomes a process of the
+ * tracer (stopped, with the parent's breakpoints) and the parent reports
+ * LT_CAUSE_FORK; off, the child is released (its int3 bytes removed). */
+void lt_process_set_follow_fork(lt_process *p, int on);
+lt_process *lt_tracer_process(lt_tracer *tr, pid_t pid);
+/* Waits until one of `procs` has a round of events (it is then stopped
+ * whole) or has exited unseen. Returns its index; -1 with LT_ETIMEOUT (the
+ * processes are then stopped) or another error. */
+int lt_wait_any(lt_process *const *procs, size_t n, double timeout);
 int lt_detach(lt_process *p);
 int lt_kill(lt_process *p);
 

@@ -404,6 +404,43 @@ void lt_process_free(lt_process *p) {
   free(p);
 }
 
+lt_process *lt_process_adopt(lt_process *parent, pid_t child, bool vfork) {
+  lt_tracer *tr = parent->tracer;
+  lt_process *c = process_new(tr, child, parent->spawned);
+  if (!c) return NULL;
+  c->follow_fork = parent->follow_fork;
+  c->shares_memory = vfork;
+  c->trace_syscalls = false;
+  if (!lt_thread_new(c, child, LT_STOPPED) || open_mem(c) < 0) {
+    c->state = LT_PS_DETACHED; /* nothing to kill or detach from us */
+    lt_process_free(c);
+    return NULL;
+  }
+  uint64_t k;
+  void *v;
+  for (size_t i = 0; hm_next(&parent->breakpoints, &i, &k, &v);) {
+    lt_breakpoint *bp = malloc(sizeof *bp);
+    if (!bp) continue;
+    *bp = *(lt_breakpoint *)v;
+    if (hm_put(&c->breakpoints, k, bp) < 0) free(bp);
+  }
+  if (parent->nscratch) {
+    c->scratch = malloc(parent->nscratch * sizeof *c->scratch);
+    if (c->scratch) {
+      memcpy(c->scratch, parent->scratch, parent->nscratch * sizeof *c->scratch);
+      c->nscratch = parent->nscratch;
+    }
+  }
+  if (parent->pinned) lt_pin_hold(c, tr->pin_cpu);
+  return c;
+}
+
+lt_process *lt_tracer_process(lt_tracer *tr, pid_t pid) {
+  for (lt_process *p = tr->procs; p; p = p->next)
+    if (p->pid == pid) return p;
+  return NULL;
+}
+
 lt_tracer *lt_process_tracer(const lt_process *p) { return p->tracer; }
 pid_t lt_process_pid(const lt_process *p) { return p->pid; }
 lt_pstate lt_process_state(const lt_process *p) { return p->state; }

@@ -14,6 +14,31 @@ static int tracer_gc(lua_State *L) {
   return 0;
 }
 
+/* Registers a Process userdata (on the stack top) as the one of p. */
+static void remember_process(lua_State *L, lt_process *p) {
+  lua_getfield(L, LUA_REGISTRYINDEX, "lutra.procs");
+  lua_pushlightuserdata(L, p);
+  lua_pushvalue(L, -3);
+  lua_rawset(L, -3);
+  lua_pop(L, 1);
+}
+
+static lu_process *new_process_ud(lua_State *L);
+
+void lu_pushprocess(lua_State *L, lt_process *p) {
+  lua_getfield(L, LUA_REGISTRYINDEX, "lutra.procs");
+  lua_pushlightuserdata(L, p);
+  if (lua_rawget(L, -2) != LUA_TNIL) {
+    lua_remove(L, -2);
+    return;
+  }
+  lua_pop(L, 2);
+  lu_process *up = new_process_ud(L);
+  up->p = p;
+  up->pid = lt_process_pid(p);
+  remember_process(L, p);
+}
+
 static lu_process *new_process_ud(lua_State *L) {
   lu_process *up = lua_newuserdatauv(L, sizeof *up, 1);
   up->p = NULL; /* born released: __gc is harmless until filled in */
@@ -30,6 +55,8 @@ static lu_process *new_process_ud(lua_State *L) {
 
 static int l_spawn(lua_State *L) {
   lt_tracer *tr = lu_tracer(L);
+  lua_settop(L, 2);
+  lua_pushboolean(L, 0); /* 3: follow_fork */
   lt_spawn_opts o;
   memset(&o, 0, sizeof o);
   o.aslr = 1;
@@ -66,13 +93,10 @@ static int l_spawn(lua_State *L) {
     if (!lua_isnil(L, -1)) o.pin = lua_toboolean(L, -1);
     lua_pop(L, 1);
     lua_getfield(L, 2, "follow_fork");
-    if (lua_toboolean(L, -1)) {
-      lua_pushnil(L);
-      lua_pushliteral(L, "spawn: follow_fork is not supported yet (children are released untraced)");
-      lua_pushliteral(L, "ENOTSUP");
-      return 3;
-    }
+    int follow = lua_toboolean(L, -1);
     lua_pop(L, 1);
+    lua_pushboolean(L, follow);
+    lua_replace(L, 3); /* kept for after the spawn */
     lua_getfield(L, 2, "cwd");
     o.cwd = lua_isnil(L, -1) ? NULL : luaL_checkstring(L, -1);
     lua_pop(L, 1); /* the string stays referenced by opts */
@@ -121,6 +145,8 @@ static int l_spawn(lua_State *L) {
   if (!p) return lu_fail(L, tr);
   up->p = p;
   up->pid = lt_process_pid(p);
+  lt_process_set_follow_fork(p, lua_toboolean(L, 3));
+  remember_process(L, p);
   return 1;
 }
 
@@ -132,6 +158,7 @@ static int l_attach(lua_State *L) {
   if (!p) return lu_fail(L, tr);
   up->p = p;
   up->pid = lt_process_pid(p);
+  remember_process(L, p);
   return 1;
 }
 
@@ -193,7 +220,34 @@ static int l_errno_number(lua_State *L) {
   return 0;
 }
 
-static const luaL_Reg funcs[] = {{"errno_number", l_errno_number}, {"syscall_name", l_syscall_name}, {"syscall_number", l_syscall_number},{"spawn", l_spawn}, {"attach", l_attach}, {"now", l_now},
+/* core.wait_any({p1, p2, ...} [, timeout]) -> the process with a round of
+ * events (or whose exit is new), or nil, "timeout". */
+static int l_wait_any(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  double timeout = luaL_optnumber(L, 2, -1);
+  lua_Integer n = (lua_Integer)lua_rawlen(L, 1);
+  luaL_argcheck(L, n > 0 && n <= 4096, 1, "a list of 1 to 4096 processes");
+  lt_process **ps = lua_newuserdatauv(L, (size_t)n * sizeof *ps, 0);
+  for (lua_Integer i = 1; i <= n; i++) {
+    lua_rawgeti(L, 1, i);
+    ps[i - 1] = lu_checkprocess(L, -1)->p;
+    lua_pop(L, 1);
+  }
+  int idx = lt_wait_any(ps, (size_t)n, timeout);
+  if (idx < 0) {
+    lt_tracer *tr = lt_process_tracer(ps[0]);
+    if (lt_errcode(tr) == LT_ETIMEOUT) {
+      lua_pushnil(L);
+      lua_pushliteral(L, "timeout");
+      return 2;
+    }
+    return lu_fail(L, tr);
+  }
+  lua_rawgeti(L, 1, idx + 1);
+  return 1;
+}
+
+static const luaL_Reg funcs[] = {{"errno_number", l_errno_number}, {"wait_any", l_wait_any}, {"syscall_name", l_syscall_name}, {"syscall_number", l_syscall_number},{"spawn", l_spawn}, {"attach", l_attach}, {"now", l_now},
                                  {"signal_name", l_signal_name}, {"signal_number", l_signal_number},
                                  {"register_names", l_register_names}, {NULL, NULL}};
 
@@ -209,6 +263,16 @@ int luaopen_lutra_core(lua_State *L) {
     *tp = lt_tracer_new();
     if (!*tp) return luaL_error(L, "lutra: out of memory");
     lua_setfield(L, LUA_REGISTRYINDEX, "lutra.tracer");
+  }
+  lua_pop(L, 1);
+  lua_getfield(L, LUA_REGISTRYINDEX, "lutra.procs");
+  if (lua_isnil(L, -1)) { /* engine process -> Process userdata, weak */
+    lua_newtable(L);
+    lua_createtable(L, 0, 1);
+    lua_pushliteral(L, "v");
+    lua_setfield(L, -2, "__mode");
+    lua_setmetatable(L, -2);
+    lua_setfield(L, LUA_REGISTRYINDEX, "lutra.procs");
   }
   lua_pop(L, 1);
   lu_open_process(L);

@@ -335,6 +335,24 @@ static int p_trace_syscalls(lua_State *L) {
   return 1;
 }
 
+static int p_set_follow_fork(lua_State *L) {
+  lt_process_set_follow_fork(checkp(L), lua_toboolean(L, 2));
+  return 0;
+}
+
+/* p:events(): the eventful threads of the last round (wait_stop's answer). */
+static int p_events(lua_State *L) {
+  lt_process *p = checkp(L);
+  lt_thread **ev;
+  size_t n = lt_process_events(p, &ev);
+  lua_createtable(L, (int)n, 0);
+  for (size_t i = 0; i < n; i++) {
+    lu_pushthread(L, 1, ev[i]);
+    lua_rawseti(L, -2, (lua_Integer)i + 1);
+  }
+  return 1;
+}
+
 static int p_field(lua_State *L, lu_process *up, const char *k) {
   lt_process *p = up->p;
   if (strcmp(k, "pid") == 0) {
@@ -395,7 +413,7 @@ static const luaL_Reg methods[] = {
     {"symbol", p_symbol}, {"symbols", p_symbols}, {"symbolize", p_symbolize},
     {"modules", p_modules}, {"core_stats", p_core_stats}, {"release", p_gc},
     {"trace_syscalls", p_trace_syscalls}, {"source_lines", p_source_lines},
-    {"source_of", p_source_of},
+    {"source_of", p_source_of}, {"set_follow_fork", p_set_follow_fork}, {"events", p_events},
     {NULL, NULL}};
 
 void lu_open_process(lua_State *L) {

@@ -32,6 +32,9 @@ static int cause_tostring(lua_State *L) {
       lua_pushfstring(L, "syscall %s", lua_tostring(L, -2));
     else
       lua_pushfstring(L, "syscall %s = %I", lua_tostring(L, -2), lua_tointeger(L, -1));
+  } else if (strcmp(kind, "fork") == 0) {
+    lua_getfield(L, 1, "pid");
+    lua_pushfstring(L, "fork %d", (int)lua_tointeger(L, -1));
   } else if (strcmp(kind, "thread_create") == 0) {
     lua_pushliteral(L, "thread create");
   } else if (strcmp(kind, "thread_exit") == 0) {
@@ -151,6 +154,16 @@ static int t_stopped(lua_State *L) {
     push_syscall(L, &c);
     lua_pushliteral(L, "syscall");
     break;
+  case LT_CAUSE_FORK: {
+    lt_process *child = lt_tracer_process(tracer_of(t), c.new_tid);
+    if (child) lu_pushprocess(L, child);
+    else lua_pushnil(L);
+    lua_setfield(L, -2, "child");
+    lua_pushinteger(L, c.new_tid);
+    lua_setfield(L, -2, "pid");
+    lua_pushliteral(L, "fork");
+    break;
+  }
   }
   lua_setfield(L, -2, "kind");
   luaL_setmetatable(L, "lutra.Cause");

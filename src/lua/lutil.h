@@ -32,6 +32,8 @@ lu_process *lu_checkprocess(lua_State *L, int idx);   /* a live (not freed) Proc
 lt_thread *lu_checkthread(lua_State *L, int idx, lu_thread **ud); /* a known thread */
 void lu_pushthread(lua_State *L, int pidx, lt_thread *t); /* pidx: the Process */
 void lu_pushregs(lua_State *L, int tidx, const arch_regs *r);
+/* The Process userdata of an engine process (one per process). */
+void lu_pushprocess(lua_State *L, lt_process *p);
 uint64_t lu_checkaddr(lua_State *L, int idx);
 
 void lu_open_process(lua_State *L);
