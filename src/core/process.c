@@ -313,11 +313,50 @@ static void drop_threads(lt_process *p, lt_state final) {
   p->nevents = 0;
 }
 
+/* Is one of our int3 traps pending for t (it executed the int3, but an
+ * interrupt reported it first: get_signal() handles job control traps
+ * before dequeuing signals)? PEEKSIGINFO reads without dequeuing. */
+static bool trap_pending(lt_thread *t) {
+  struct __ptrace_peeksiginfo_args args = {.off = 0, .flags = 0, .nr = 8};
+  siginfo_t si[8];
+  long n = ptrace(PTRACE_PEEKSIGINFO, t->tid, &args, si);
+  for (long i = 0; i < n; i++)
+    if (si[i].si_signo == SIGTRAP && si[i].si_code == SI_KERNEL) return true;
+  return false;
+}
+
+/* Before lutra's int3s leave, every thread that executed one must have
+ * taken its trap: once detached, the SIGTRAP would kill the program. Such
+ * a thread is resumed into its trap and comes back at the breakpoint. */
+static int drain_traps(lt_process *p) {
+  lt_tracer *tr = p->tracer;
+  uint64_t k;
+  void *v;
+  for (size_t i = 0; hm_next(&p->threads, &i, &k, &v);) {
+    lt_thread *t = v;
+    if (t->state != LT_STOPPED || lt_thread_load_regs(t) < 0) continue;
+    lt_breakpoint *bp = lt_bp_at(p, arch_breakpoint_addr(arch_pc(&t->regs)));
+    if (!bp || !bp->inserted || !trap_pending(t)) continue;
+    if (lt_thread_resume(t, PTRACE_CONT, 0) < 0) continue;
+    lt_thread_set_state(t, LT_RUNNING);
+    while (t->state == LT_RUNNING) {
+      int st;
+      int r = lt_wait_event(tr, t->tid, &st, -1);
+      if (r < 0 && tr->errcode == EINTR) continue;
+      if (r < 0) return -1;
+      lt_handle_status(tr, t, st);
+    }
+  }
+  return 0;
+}
+
 int lt_detach(lt_process *p) {
   lt_tracer *tr = p->tracer;
   if (p->state == LT_PS_DETACHED) return 0;
   if (p->state == LT_PS_EXITED) return lt_fail(tr, LT_EEXITED, "process exited");
   if (p->state == LT_PS_RUNNING && lt_stop(p) < 0) return -1;
+  if (p->state == LT_PS_EXITED) return lt_fail(tr, LT_EEXITED, "process exited");
+  drain_traps(p);
   if (p->state == LT_PS_EXITED) return lt_fail(tr, LT_EEXITED, "process exited");
   int rc = lt_bp_restore_all(p);
   uint64_t k;
