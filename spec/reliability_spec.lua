@@ -1,0 +1,109 @@
+-- reliability_spec: lutra never harms what it traces: cycles of attach and
+-- detach on a busy program, spawn and kill cycles that leak nothing, and
+-- the command's cleanup on every signal. Longer versions: spec/stress/.
+local lutra = require "lutra"
+local H = require "helper"
+
+local function fd_count()
+  local n = 0
+  for _ in require("lfs").dir("/proc/self/fd") do n = n + 1 end
+  return n
+end
+
+describe("reliability", function()
+  it("attach, hit, detach 40 times on a busy 2-thread program: it lives on, text intact", function()
+    local pid = H.start(H.build .. "/bench/hot 100000000000 2", nil)
+    -- wait for the exec of hot itself (the shell forks it)
+    local deadline = os.time() + 10
+    while not (H.slurp("/proc/" .. pid .. "/cmdline") or ""):match("hot") do
+      assert(os.time() <= deadline)
+      os.execute("sleep 0.01")
+    end
+    local f, orig
+    for _ = 1, 40 do
+      local p = assert(lutra.attach(pid))
+      f = f or p:symbol("f")
+      orig = orig or H.file_bytes(p, f, 16)
+      p:break_at("f")
+      for _ = 1, 3 do
+        assert(p:cont())
+        assert(p:wait_stop(10))
+      end
+      assert(p:detach())
+      p:release()
+      local st = H.slurp("/proc/" .. pid .. "/stat") or ""
+      assert.is_nil(st:match("%) [ZX] "), "the program died")
+      assert.are_not.equal("", st)
+    end
+    assert.are.equal(orig, H.mem(pid, f, 16))
+    os.execute("kill -9 " .. pid)
+  end)
+
+  it("spawns and kills 200 times leaking no fd and no child", function()
+    collectgarbage() -- earlier tests' processes close their fds when collected
+    collectgarbage()
+    local fds, kids = fd_count(), #H.children()
+    for _ = 1, 200 do
+      local p = assert(lutra.spawn({H.target("loop"), "1"}, {stdout = "null"}))
+      assert(p:kill())
+      p:release()
+    end
+    collectgarbage()
+    assert.are.equal(fds, fd_count())
+    assert.are.equal(kids, #H.children())
+  end)
+
+  it("counts 16 threads x 5,000 hits exactly", function()
+    local p = assert(lutra.spawn({H.target("threads"), "16", "5000"}, {stdout = "null"}))
+    local a, b = p:break_at("hit"), p:break_at("hit_riprel")
+    p:run()
+    assert.are.equal(80000, a.hits)
+    assert.are.equal(80000, b.hits)
+  end)
+
+  it("on SIGHUP kills a spawned target and leaves no zombie", function()
+    local s = H.tmpname() .. ".lua"
+    io.open(s, "w"):write([[
+      local f = io.open("/proc/self/stat") local me = f:read("n") f:close()
+      local o = io.open(arg[1], "w") o:write(me, " ", lutra.target.pid, "\n") o:close()
+      lutra.target:run()
+    ]]):close()
+    local sync, status = H.tmpname(), H.tmpname()
+    os.execute(string.format("(%s %s %s -- %s >/dev/null 2>&1; echo $? > %s) &", H.lutra_bin, s, sync,
+      H.target("spin"), status))
+    local deadline = os.time() + 10
+    while not (H.slurp(sync) or ""):match("%d+ %d+") do
+      assert(os.time() <= deadline)
+      os.execute("sleep 0.01")
+    end
+    local me, target = H.slurp(sync):match("(%d+) (%d+)")
+    os.execute("kill -HUP " .. me)
+    while not (H.slurp(status) or ""):match("%d") do
+      assert(os.time() <= deadline + 10)
+      os.execute("sleep 0.01")
+    end
+    assert.are.equal("129", H.slurp(status):match("%d+"))
+    assert.is_true(H.wait_gone(target))
+    os.remove(s)
+  end)
+
+  it("an uncaught script error detaches an attached target, which runs on intact", function()
+    local pid, out = H.start(H.target("spin"), "ready")
+    local s = H.tmpname() .. ".lua"
+    io.open(s, "w"):write([[
+      lutra.target:break_at("tick", function(t, bp) if bp.hits == 5 then error("handler bug") end end)
+      lutra.target:run()
+    ]]):close()
+    local _, err, code = H.lutra("-p " .. pid .. " " .. s)
+    assert.are.equal(1, code)
+    assert.matches("handler bug", err)
+    local q = assert(lutra.attach(pid))
+    local tick = q:symbol("tick")
+    assert.are.equal(H.file_bytes(q, tick, 8), H.mem(pid, tick, 8))
+    q:detach()
+    os.execute("kill -TERM " .. pid)
+    assert.is_true(H.wait_gone(pid))
+    assert.matches("ticks=1", H.slurp(out))
+    os.remove(s)
+  end)
+end)
