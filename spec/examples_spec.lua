@@ -29,6 +29,22 @@ describe("examples", function()
     assert.matches("price hit #6 on thread %d+: args %(6, 16%), called from clerk", out)
   end)
 
+  it("latency_hist.lua prints a histogram of 6 calls", function()
+    local out, err, code = H.lutra("examples/latency_hist.lua ship -- " .. demo)
+    assert.are.equal(0, code, err)
+    assert.matches("@ship_us:\n", out)
+    local total = 0
+    for n in out:gmatch("%) +(%d+) |") do total = total + tonumber(n) end
+    assert.are.equal(6, total)
+  end)
+
+  it("flame.lua folds the stacks of each hit", function()
+    local out, err, code = H.lutra("examples/flame.lua price -- " .. demo)
+    assert.are.equal(0, code, err)
+    local n = out:match("\n[^\n]*clerk;price (%d+)")
+    assert.are.equal("6", n, out)
+  end)
+
   it("probe_spec.lua passes as a busted spec against the demo", function()
     -- lutra --lua: the interpreter with this build's lutra built in
     local out, err, code = H.sh("DEMO=" .. demo .. " " .. H.lutra_bin ..

@@ -36,6 +36,8 @@ function lutra.attach(pid, opts)
   return p
 end
 
+lutra.stats = require "lutra.stats"
+
 Process.break_at = bps.break_at
 
 -- p:symbolize(addr): name, offset, module, and file, line when the module
@@ -106,11 +108,18 @@ function Thread:backtrace(max)
   local pcs = self:unwind(max)
   if not pcs or #pcs == 0 then pcs = frame_pointer_pcs(self, max) end
   local frames = {}
+  local mods
   for i, pc in ipairs(pcs) do
     -- a return address may be the first byte after its call's function:
     -- look it up one byte back
     local at = i == 1 and pc or pc - 1
     local name, off, mod, file, line = p:symbolize(at)
+    if not mod then -- no symbol covers it: at least name the module
+      mods = mods or p:modules()
+      for _, m in ipairs(mods) do
+        if pc >= m.base and pc < m["end"] then mod = m.path:match("[^/]+$") end
+      end
+    end
     frames[i] = {pc = pc, name = name, offset = off and (pc - at) + off, module = mod,
       file = file, line = line}
   end

@@ -282,6 +282,8 @@ static int p_modules(lua_State *L) {
     lua_setfield(L, -2, "base");
     lua_pushinteger(L, (lua_Integer)m->mods[i].bias);
     lua_setfield(L, -2, "bias");
+    lua_pushinteger(L, (lua_Integer)m->mods[i].end);
+    lua_setfield(L, -2, "end");
     lua_pushinteger(L, (lua_Integer)(m->mods[i].syms->entry + m->mods[i].bias));
     lua_setfield(L, -2, "entry");
     lua_pushboolean(L, m->mods[i].is_exe);
