@@ -50,13 +50,36 @@ describe("signals", function()
         if c.kind == "signal" then
           assert.are.equal("StoppedSignal", t.state)
           assert.are.equal(10, c.signo)
-          assert.are.equal("SIGUSR1", t:signal())
+          assert.are.equal("SIGUSR1", t:pending_signal())
+          local si = t:siginfo()
+          assert.are.equal(10, si.signo)
+          assert.are.equal(p.pid, si.pid) -- raise(): sent by the program itself
           t:set_signal(nil)
         end
       end
     end
     assert.are.same({"SIGUSR1", "SIGUSR1", "thread exited with status 0"}, causes)
     assert.are.equal("usr1=0 traps=0\n", H.slurp(out))
+  end)
+
+  it("give the fault address of a SIGSEGV", function()
+    local p = assert(lutra.spawn({H.target("thread_exits"), "segv"}, {stdout = "null"}))
+    local info
+    p:on("signal", function(t, sig) info = t:siginfo() end)
+    p:run()
+    assert.are.equal("SIGSEGV", info.signal)
+    assert.are.equal(8, info.addr)
+  end)
+
+  it("can be sent to one thread with t:signal(sig)", function()
+    local p = assert(lutra.spawn({H.target("signals"), "0"}, {stdout = "null"}))
+    -- at main's entry the program has no SIGUSR1 handler yet: it dies of it
+    local bp = p:break_at("main", {once = true, handler = function(t) assert(t:signal("SIGUSR1")) end})
+    local seen
+    p:on("signal", function(t, sig) seen = sig end)
+    assert.are.same({reason = "signaled", signal = "SIGUSR1"}, p:run())
+    assert.are.equal(1, bp.hits)
+    assert.are.equal("SIGUSR1", seen)
   end)
 
   it("a program's own int3 reaches the program's SIGTRAP handler", function()

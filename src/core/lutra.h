@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <signal.h>
 #include <sys/types.h>
 
 #include "../arch/arch.h"
@@ -156,6 +157,10 @@ int lt_thread_set_regs(lt_thread *t, const arch_regs *r);
 int lt_thread_step(lt_thread *t);
 int lt_thread_peek(lt_thread *t, uint64_t addr, void *buf, size_t len, size_t *done);
 int lt_thread_poke(lt_thread *t, uint64_t addr, const void *buf, size_t len, size_t *done);
+/* The siginfo of the signal a thread stopped with (kernel's view). */
+int lt_thread_siginfo(lt_thread *t, siginfo_t *si);
+/* Sends a signal to one thread (tgkill). */
+int lt_thread_kill(lt_thread *t, int signo);
 /* The signal the next cont delivers (0: none). */
 int lt_thread_signal(const lt_thread *t);
 int lt_thread_set_signal(lt_thread *t, int signo);

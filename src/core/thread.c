@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -181,4 +183,17 @@ int lt_thread_step(lt_thread *t) {
     t->state = LT_STOPPED;
   }
   return rc < 0 ? -1 : 0;
+}
+
+int lt_thread_siginfo(lt_thread *t, siginfo_t *si) {
+  if (t->state != LT_STOPPED_SIGNAL) return lt_misuse_state(t, "get siginfo");
+  if (ptrace(PTRACE_GETSIGINFO, t->tid, 0, si) < 0)
+    return lt_fail_errno(t->proc->tracer, "ptrace(GETSIGINFO) thread %d", (int)t->tid);
+  return 0;
+}
+
+int lt_thread_kill(lt_thread *t, int signo) {
+  if (syscall(SYS_tgkill, t->proc->pid, t->tid, signo) < 0)
+    return lt_fail_errno(t->proc->tracer, "tgkill(%d, %d, %d)", (int)t->proc->pid, (int)t->tid, signo);
+  return 0;
 }

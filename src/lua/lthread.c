@@ -260,11 +260,49 @@ static int t_set_signal(lua_State *L) {
   return 0;
 }
 
-static int t_signal(lua_State *L) {
+static int t_pending_signal(lua_State *L) {
   lt_thread *t = checkt(L);
   int s = lt_thread_signal(t);
   if (!s) return 0;
   push_signame(L, s);
+  return 1;
+}
+
+/* t:signal(sig): sends sig (a name or number) to this thread. */
+static int t_signal(lua_State *L) {
+  lt_thread *t = checkt(L);
+  int signo = lua_type(L, 2) == LUA_TNUMBER ? (int)lua_tointeger(L, 2)
+                                            : lt_signal_number(luaL_checkstring(L, 2));
+  if (signo <= 0) return luaL_error(L, "unknown signal '%s'", lua_tostring(L, 2));
+  if (lt_thread_kill(t, signo) < 0) return lu_fail(L, tracer_of(t));
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+/* t:siginfo(): the signal a thread stopped with: {signo=, signal=, code=,
+ * addr= (faults), pid=, uid= (sent ones)}. */
+static int t_siginfo(lua_State *L) {
+  lt_thread *t = checkt(L);
+  siginfo_t si;
+  if (lt_thread_siginfo(t, &si) < 0) return lu_error(L, tracer_of(t));
+  lua_createtable(L, 0, 6);
+  lua_pushinteger(L, si.si_signo);
+  lua_setfield(L, -2, "signo");
+  push_signame(L, si.si_signo);
+  lua_setfield(L, -2, "signal");
+  lua_pushinteger(L, si.si_code);
+  lua_setfield(L, -2, "code");
+  if (si.si_signo == SIGSEGV || si.si_signo == SIGBUS || si.si_signo == SIGFPE ||
+      si.si_signo == SIGILL || si.si_signo == SIGTRAP) {
+    lua_pushinteger(L, (lua_Integer)(uintptr_t)si.si_addr);
+    lua_setfield(L, -2, "addr");
+  }
+  if (si.si_code <= 0) { /* sent by a process: SI_USER, SI_TKILL, SI_QUEUE */
+    lua_pushinteger(L, si.si_pid);
+    lua_setfield(L, -2, "pid");
+    lua_pushinteger(L, si.si_uid);
+    lua_setfield(L, -2, "uid");
+  }
   return 1;
 }
 
@@ -306,7 +344,8 @@ static int t_eq(lua_State *L) {
 static const luaL_Reg methods[] = {
     {"stopped", t_stopped}, {"regs", t_regs}, {"step", t_step}, {"peek", t_peek},
     {"poke", t_poke}, {"arg", t_arg}, {"retval", t_retval}, {"set_retval", t_set_retval},
-    {"set_signal", t_set_signal}, {"signal", t_signal}, {"skip_syscall", t_skip_syscall},
+    {"set_signal", t_set_signal}, {"signal", t_signal},
+    {"pending_signal", t_pending_signal}, {"siginfo", t_siginfo}, {"skip_syscall", t_skip_syscall},
     {"unwind", t_unwind},
     {NULL, NULL}};
 
