@@ -40,6 +40,18 @@ lutra.stats = require "lutra.stats"
 
 Process.break_at = bps.break_at
 
+-- t:stopped(): the engine's cause, with `breakpoint` the logical
+-- breakpoint (the first one at that address) rather than its address.
+local c_stopped = Thread.stopped
+function Thread:stopped()
+  local c = c_stopped(self)
+  if c.kind == "breakpoint" then
+    local list = bps.at(self.process, c.pc)
+    if list and list[1] then c.breakpoint = list[1] end
+  end
+  return c
+end
+
 -- p:symbolize(addr): name, offset, module, and file, line when the module
 -- has line tables.
 local c_symbolize = Process.symbolize
