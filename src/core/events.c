@@ -202,6 +202,16 @@ static void handle_exec(lt_thread *t) {
   lt_note_event(t);
 }
 
+/* A signal-delivery stop: reported, and delivered by the next cont
+ * unless the user changes it. */
+static void stopped_by_signal(lt_thread *t, int sig) {
+  t->signal = sig;
+  t->cause.kind = LT_CAUSE_SIGNAL;
+  t->cause.signo = sig;
+  lt_thread_set_state(t, LT_STOPPED_SIGNAL);
+  lt_note_event(t);
+}
+
 static void handle_trap(lt_thread *t) {
   lt_process *p = t->proc;
   siginfo_t si;
@@ -228,11 +238,7 @@ static void handle_trap(lt_thread *t) {
     }
   }
   /* The program's own int3, or a SIGTRAP someone sent: it is the program's. */
-  t->signal = SIGTRAP;
-  t->cause.kind = LT_CAUSE_SIGNAL;
-  t->cause.signo = SIGTRAP;
-  lt_thread_set_state(t, LT_STOPPED_SIGNAL);
-  lt_note_event(t);
+  stopped_by_signal(t, SIGTRAP);
 }
 
 static void handle_new_thread(lt_thread *t) {
@@ -364,11 +370,7 @@ void lt_handle_status(lt_tracer *tr, lt_thread *t, int status) {
     handle_trap(t);
     return;
   }
-  t->signal = sig;
-  t->cause.kind = LT_CAUSE_SIGNAL;
-  t->cause.signo = sig;
-  lt_thread_set_state(t, LT_STOPPED_SIGNAL);
-  lt_note_event(t);
+  stopped_by_signal(t, sig);
 }
 
 /* Reads one status and hands it to its thread. */

@@ -10,6 +10,13 @@ static const char *const pstate_names[] = {"stopped", "running", "exited", "deta
 
 static lt_process *checkp(lua_State *L) { return lu_checkprocess(L, 1)->p; }
 
+/* An engine call's answer: true, or the failure (nil, msg, code / error). */
+static int done(lua_State *L, lt_process *p, int rc) {
+  if (rc < 0) return lu_fail(L, lt_process_tracer(p));
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
 /* Thread userdata are cached per process (weak values), so the same thread
  * is the same Lua value while anyone holds it: usable as a table key. */
 void lu_pushthread(lua_State *L, int pidx, lt_thread *t) {
@@ -57,16 +64,12 @@ static int p_thread(lua_State *L) {
 
 static int p_add_breakpoint(lua_State *L) {
   lt_process *p = checkp(L);
-  if (lt_add_breakpoint(p, lu_checkaddr(L, 2)) < 0) return lu_fail(L, lt_process_tracer(p));
-  lua_pushboolean(L, 1);
-  return 1;
+  return done(L, p, lt_add_breakpoint(p, lu_checkaddr(L, 2)));
 }
 
 static int p_remove_breakpoint(lua_State *L) {
   lt_process *p = checkp(L);
-  if (lt_remove_breakpoint(p, lu_checkaddr(L, 2)) < 0) return lu_fail(L, lt_process_tracer(p));
-  lua_pushboolean(L, 1);
-  return 1;
+  return done(L, p, lt_remove_breakpoint(p, lu_checkaddr(L, 2)));
 }
 
 static int p_has_breakpoint(lua_State *L) {
@@ -76,16 +79,12 @@ static int p_has_breakpoint(lua_State *L) {
 
 static int p_stop(lua_State *L) {
   lt_process *p = checkp(L);
-  if (lt_stop(p) < 0) return lu_fail(L, lt_process_tracer(p));
-  lua_pushboolean(L, 1);
-  return 1;
+  return done(L, p, lt_stop(p));
 }
 
 static int p_cont(lua_State *L) {
   lt_process *p = checkp(L);
-  if (lt_cont(p) < 0) return lu_fail(L, lt_process_tracer(p));
-  lua_pushboolean(L, 1);
-  return 1;
+  return done(L, p, lt_cont(p));
 }
 
 static int p_wait_stop(lua_State *L) {
@@ -113,16 +112,12 @@ static int p_wait_stop(lua_State *L) {
 
 static int p_detach(lua_State *L) {
   lt_process *p = checkp(L);
-  if (lt_detach(p) < 0) return lu_fail(L, lt_process_tracer(p));
-  lua_pushboolean(L, 1);
-  return 1;
+  return done(L, p, lt_detach(p));
 }
 
 static int p_kill(lua_State *L) {
   lt_process *p = checkp(L);
-  if (lt_kill(p) < 0) return lu_fail(L, lt_process_tracer(p));
-  lua_pushboolean(L, 1);
-  return 1;
+  return done(L, p, lt_kill(p));
 }
 
 static int p_read(lua_State *L) {
@@ -332,9 +327,7 @@ static int p_trace_syscalls(lua_State *L) {
     }
     f = filter;
   }
-  if (lt_trace_syscalls(p, on, f) < 0) return lu_fail(L, lt_process_tracer(p));
-  lua_pushboolean(L, 1);
-  return 1;
+  return done(L, p, lt_trace_syscalls(p, on, f));
 }
 
 static int p_set_follow_fork(lua_State *L) {
