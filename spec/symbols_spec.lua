@@ -14,6 +14,20 @@ describe("symbols", function()
     assert.is_true(exe.executable)
   end)
 
+  it("break where an IFUNC's resolver points (glibc's strlen), not on the resolver", function()
+    local out = H.tmpname()
+    local p = assert(lutra.spawn({H.target("strings"), "alpha", "be", "gamma"}, {stdout = out}))
+    local seen = {}
+    local bp = p:break_at("strlen", function(t)
+      local s = p:read_string(t:arg(1))
+      if s == "alpha" or s == "be" or s == "gamma" then seen[#seen + 1] = s end
+    end)
+    p:run()
+    assert.are.same({"alpha", "be", "gamma"}, seen)
+    assert.is_true(bp.hits >= 3)
+    assert.are.equal("total=12\n", H.slurp(out))
+  end)
+
   it("resolve a qualified name and say so when the module is unknown", function()
     local out = H.tmpname()
     local p = assert(lutra.spawn({H.target("loop"), "1"}, {stdout = out}))

@@ -190,6 +190,8 @@ static void handle_exec(lt_thread *t) {
   lt_bp_forget_all(p);
   p->shares_memory = false;
   p->nscratch = 0; /* the scratch pages went with the old address space */
+  p->call_pad = 0;
+  hm_free(&p->ifuncs);
   char path[64];
   snprintf(path, sizeof path, "/proc/%d/mem", (int)p->pid);
   int fd = open(path, O_RDWR | O_CLOEXEC);

@@ -69,6 +69,8 @@ struct lt_process {
   uint64_t dwarf_stamp; /* like mods_stamp */
   lt_scratch *scratch;
   size_t nscratch;
+  uint64_t call_pad;  /* int3 where injected calls return (inject.c) */
+  hashmap ifuncs;     /* IFUNC resolver address -> what it chose */
   bool pinned; /* holds one of the tracer's pin references */
   bool follow_fork;
   bool shares_memory; /* a vfork child before its exec: the int3s are the parent's */
@@ -135,7 +137,10 @@ double lt_now(void);
 
 /* scratch.c */
 int lt_scratch_slot(lt_thread *t, uint64_t near, uint64_t *slot);
+
+/* inject.c */
 int lt_inject_syscall(lt_thread *t, long nr, const uint64_t args[6], int64_t *ret);
+int lt_inject_call(lt_thread *t, uint64_t fn, uint64_t *ret);
 
 /* pin.c */
 int lt_pin_choose(lt_tracer *tr);

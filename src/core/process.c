@@ -28,6 +28,7 @@ static lt_process *process_new(lt_tracer *tr, pid_t pid, bool spawned) {
   p->memfd = -1;
   hm_init(&p->threads);
   hm_init(&p->breakpoints);
+  hm_init(&p->ifuncs);
   lt_modules_init(&p->mods);
   lt_tracer_link(tr, p);
   return p;
@@ -433,6 +434,7 @@ void lt_process_free(lt_process *p) {
   drop_threads(p, LT_EXITED);
   if (p->memfd >= 0) close(p->memfd);
   lt_modules_free(&p->mods);
+  hm_free(&p->ifuncs);
   lt_dwarf_close(p->dwarf);
   lt_pin_release(p);
   lt_tracer_unlink(p->tracer, p);

@@ -1,5 +1,5 @@
 /* scratch.c: pages in the tracee for out-of-line copies of instructions
- * under breakpoints. A page must lie within reach of a RIP-relative
+ * under breakpoints (and the landing pad of injected calls). A page must lie within reach of a RIP-relative
  * displacement from the code it serves, so lutra finds a free gap near the
  * code in /proc/PID/maps and maps it there by making a stopped thread run
  * an mmap syscall. Pages stay mapped for the life of the process: a thread
@@ -16,45 +16,6 @@
 #include "internal.h"
 
 #define PAGE 4096ULL
-
-/* Runs one syscall in a stopped thread: the syscall instruction is written
- * at its pc and single-stepped; bytes, registers and state are put back. */
-int lt_inject_syscall(lt_thread *t, long nr, const uint64_t args[6], int64_t *ret) {
-  lt_process *p = t->proc;
-  if (lt_thread_load_regs(t) < 0) return -1;
-  arch_regs saved = t->regs;
-  lt_state state = t->state;
-  lt_cause cause = t->cause;
-  int signal = t->signal;
-  bool in_events = t->in_events;
-  uint64_t at = arch_pc(&saved);
-  uint8_t orig[ARCH_SYSCALL_INSN_LEN];
-  if (lt_mem_read_raw(p, at, orig, sizeof orig) != (ssize_t)sizeof orig ||
-      lt_mem_write_raw(p, at, arch_syscall_insn, sizeof orig) != (ssize_t)sizeof orig)
-    return lt_fail_errno(p->tracer, "thread %d: cannot inject a syscall at 0x%" PRIx64, (int)t->tid, at);
-  arch_regs r = saved;
-  arch_setup_syscall(&r, nr, args);
-  t->regs = r;
-  t->regs_dirty = true;
-  int rc = lt_step_thread(t);
-  lt_mem_write_raw(p, at, orig, sizeof orig);
-  if (rc == 0 && lt_thread_load_regs(t) == 0) *ret = arch_syscall_result(&t->regs);
-  if (p->state == LT_PS_EXITED || t->state == LT_EXITED) return lt_fail(p->tracer, ESRCH, "process exited");
-  /* Back as it was. A signal that arrived meanwhile stays pending for it. */
-  if (rc == 1 && t->cause.kind == LT_CAUSE_SIGNAL && !signal) signal = t->cause.signo;
-  if (rc == 1 && t->in_events && !in_events && p->nevents && p->events[p->nevents - 1] == t) {
-    p->nevents--;
-    t->in_events = false;
-  }
-  t->regs = saved;
-  t->regs_valid = true;
-  t->regs_dirty = true;
-  t->state = state;
-  t->cause = cause;
-  t->signal = signal;
-  if (rc != 0) return lt_fail(p->tracer, EINTR, "thread %d: injected syscall interrupted", (int)t->tid);
-  return 0;
-}
 
 /* The free page nearest to `near` (within reach), from /proc/PID/maps. */
 static int find_room(lt_process *p, uint64_t near, uint64_t *addr) {

@@ -1,6 +1,7 @@
 /* symbols.c: names to addresses and back for one process, over the ELF
  * objects it has mapped (src/elf). */
 #include <errno.h>
+#include <gelf.h>
 #include <string.h>
 
 #include "internal.h"
@@ -13,6 +14,38 @@ const lt_modules *lt_process_modules(lt_process *p) {
       p->mods_stamp = p->stats.stops + 1;
   }
   return &p->mods;
+}
+
+/* An IFUNC symbol names a resolver that picks the implementation at load
+ * time (glibc's strlen, memcpy...). Breaking there would never fire: ask
+ * the resolver, in the tracee, what it chose (as gdb does). The address
+ * itself is kept when that cannot be done now. */
+static uint64_t resolve_ifunc(lt_process *p, const lt_module *md, uint64_t resolver) {
+  void *hit = hm_get(&p->ifuncs, resolver);
+  if (hit) return (uint64_t)(uintptr_t)hit;
+  if (p->state != LT_PS_STOPPED || strstr(md->path, "/ld-linux")) return resolver;
+  uint64_t k;
+  void *v;
+  for (size_t i = 0; hm_next(&p->threads, &i, &k, &v);) {
+    lt_thread *t = v;
+    if (!lt_state_is_stopped(t->state) || t->state == LT_STOPPED_EXITING) continue;
+    char msg[sizeof p->tracer->errmsg];
+    int code = p->tracer->errcode;
+    memcpy(msg, p->tracer->errmsg, sizeof msg); /* a failure here is not the caller's */
+    uint64_t chosen = 0;
+    int rc = lt_inject_call(t, resolver, &chosen);
+    memcpy(p->tracer->errmsg, msg, sizeof msg);
+    p->tracer->errcode = code;
+    if (rc < 0 || !lt_modules_at(&p->mods, chosen)) return resolver;
+    hm_put(&p->ifuncs, resolver, (void *)(uintptr_t)chosen);
+    return chosen;
+  }
+  return resolver;
+}
+
+static uint64_t symbol_address(lt_process *p, const lt_module *md, const lt_sym *s) {
+  uint64_t a = s->value + md->bias;
+  return s->type == STT_GNU_IFUNC ? resolve_ifunc(p, md, a) : a;
 }
 
 int lt_symbol(lt_process *p, const char *spec, uint64_t *addr, const lt_module **mod) {
@@ -31,14 +64,14 @@ int lt_symbol(lt_process *p, const char *spec, uint64_t *addr, const lt_module *
     const lt_sym *s = lt_symtab_lookup(md->syms, colon + 1);
     if (!s)
       return lt_fail(p->tracer, LT_ENOSYM, "no symbol '%s' in %s", colon + 1, md->path);
-    *addr = s->value + md->bias;
+    *addr = symbol_address(p, md, s);
     if (mod) *mod = md;
     return 0;
   }
   for (size_t i = 0; i < m->n; i++) {
     const lt_sym *s = lt_symtab_lookup(m->mods[i].syms, spec);
     if (s) {
-      *addr = s->value + m->mods[i].bias;
+      *addr = symbol_address(p, &m->mods[i], s);
       if (mod) *mod = &m->mods[i];
       return 0;
     }
