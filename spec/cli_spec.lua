@@ -41,6 +41,12 @@ describe("lutra command", function()
     assert.are.equal(2, code)
   end)
 
+  it("runs the target to its end even through handlers that say stop", function()
+    local _, _, code = H.lutra("-e 'lutra.target:break_at(\"work\", function() return \"stop\" end)' -- " ..
+      H.target("loop") .. " 5")
+    assert.are.equal(6, code)
+  end)
+
   it("exits with the target's status, 128+signal when it was killed", function()
     local _, _, code = H.lutra("-e 'x = 1' -- " .. H.target("loop") .. " 5")
     assert.are.equal(6, code)
@@ -124,6 +130,35 @@ describe("lutra command", function()
       assert.matches("ticks=1", H.slurp(progout))
     end)
   end
+end)
+
+describe("lutra -i", function()
+  it("evaluates lines with the target at hand, and run goes on from the prompt", function()
+    local input = H.tmpname()
+    io.open(input, "w"):write(table.concat({
+      "p.pid > 0",
+      "bp = p:break_at('work', function() return 'stop' end)",
+      "r = p:run()",
+      "r.reason, r.thread:arg(1)",
+      "p:run().reason",
+      "bp.hits",
+      "wrok(",
+      "quit",
+      "bp.hits", -- the third hit stops again: back at the prompt
+      "bp:remove()",
+      "quit",
+    }, "\n") .. "\n"):close()
+    local out, err, code = H.sh(H.lutra_bin .. " -i -- " .. H.target("loop") .. " 3 < " .. input)
+    assert.are.equal(6, code, err) -- after quit, the target runs to its end
+    assert.matches("the target is p %(pid %d+, stopped%)", out)
+    assert.matches("lutra> true\n", out)
+    assert.matches("lutra> stopped\t0\n", out, 1, false)
+    assert.matches("lutra> stopped\n", out)
+    assert.matches("lutra> 2\n", out)
+    assert.matches("unexpected symbol near <eof>", out)
+    assert.matches("stopped: thread %d+, breakpoint at 0x%x+\nlutra %S+: the target is p", out)
+    assert.matches("lutra> 3\n", out)
+  end)
 end)
 
 describe("lutra trace", function()

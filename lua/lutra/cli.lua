@@ -7,7 +7,8 @@ usage: lutra SCRIPT.lua [ARGS...] [-- PROGRAM [ARGS...]]
        lutra -p PID SCRIPT.lua [ARGS...]
        lutra -e 'CHUNK' [-- PROGRAM [ARGS...]]  (or -p PID)
        lutra trace [-c] [--json] [-o FILE] PATTERN... (-- PROGRAM [ARGS...] | -p PID)
-options: --stats (print lutra's own cost at exit), --no-pin (let the program
+options: -i (a Lua prompt with the target at hand once the script has run),
+         --stats (print lutra's own cost at exit), --no-pin (let the program
          run on every CPU: slower stops, for CPU-bound parallel programs), --help, --version]==]
 
 local function usage_error(msg)
@@ -62,6 +63,8 @@ local function parse(args)
       o.chunk = args[i]
     elseif a == "--stats" then
       o.stats = true
+    elseif a == "-i" then
+      o.interactive = true
     elseif a == "--no-pin" then
       o.no_pin = true
     elseif a == "-h" or a == "--help" then
@@ -86,7 +89,7 @@ function M.main(args, version)
   if not o then return usage_error(err) end
   if o.help then print(USAGE) return 0 end
   if o.version then print("lutra " .. version) return 0 end
-  if not o.script and not o.chunk then return usage_error("no script given") end
+  if not o.script and not o.chunk and not o.interactive then return usage_error("no script given") end
   if o.pid and o.program then return usage_error("give a program or -p PID, not both") end
 
   local lutra = require "lutra"
@@ -95,8 +98,10 @@ function M.main(args, version)
   local chunk, lerr
   if o.chunk then
     chunk, lerr = load(o.chunk, "=(command line)")
-  else
+  elseif o.script then
     chunk, lerr = loadfile(o.script)
+  else
+    chunk = function() end -- -i alone: straight to the prompt
   end
   if not chunk then
     io.stderr:write("lutra: ", lerr, "\n")
@@ -129,18 +134,34 @@ function M.main(args, version)
     io.stderr:write("lutra: ", res, "\n")
     return 1
   end
+  local function prompt()
+    require("lutra.repl").run({p = target}, target and string.format(
+      "lutra %s: the target is p (pid %d, %s); p:run() goes on; quit or Ctrl-D leaves",
+      version, target.pid, target.state) or ("lutra " .. version .. ": quit or Ctrl-D leaves"))
+  end
+  if o.interactive then prompt() end
   local status = 0
   if target then
     local result
-    if target.state == "stopped" or target.state == "running" then
+    -- To its end: a handler's "stop" returns to the prompt with -i, and is
+    -- run through otherwise.
+    while target.state == "stopped" or target.state == "running" do
       ok, result = xpcall(target.run, traceback, target)
       if not ok then
         io.stderr:write("lutra: ", result, "\n")
         return 1
       end
-    elseif target.state == "exited" then
+      if result.reason ~= "stopped" then break end
+      if o.interactive then
+        print(string.format("stopped: thread %d, %s", result.thread.tid, tostring(result.thread:stopped())))
+        prompt()
+      end
+    end
+    if target.state == "exited" then -- its end came in the script, or just now
       local e = target.exit or {}
       result = e.signal and {reason = "signaled", signal = e.signal} or {reason = "exited", code = e.code}
+    elseif target.state == "detached" then
+      result = {reason = "detached"}
     end
     status = status_of(result)
     if o.stats then print_stats(target) end
