@@ -63,6 +63,7 @@ function Process:symbolize(addr)
 end
 Process.run = run.run
 Process.on = run.on
+Process.watch = run.watch
 
 --- p:unpack(fmt, addr): reads string.packsize(fmt) bytes at addr and
 -- unpacks them with string.unpack (fixed-size formats only).

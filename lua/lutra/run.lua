@@ -195,6 +195,13 @@ local function dispatch(p, s, t)
     return on_syscall(p, s, t, cause)
   elseif kind == "fork" then
     return on_fork(p, s, t, cause)
+  elseif kind == "watchpoint" then
+    local w = s.watches and s.watches[cause.slot]
+    if not w then return nil end
+    w.hits = w.hits + 1
+    local old = w.value
+    w.value = w.read()
+    if w.handler then return call(s, w.handler, t, w, old, w.value) end
   elseif kind == "exec" then
     -- A new program: every address is void, symbolic breakpoints wait again.
     for _, list in pairs(s.by_addr) do
@@ -345,6 +352,38 @@ function M.run(p, opts)
       if r and q == p then return r end
     end
   end
+end
+
+--- p:watch(addr, len, mode, handler): a hardware watchpoint, mode "w"
+-- (writes), "rw" (reads and writes) or "x" (execution); handler(t, w, old,
+-- new) with the watched value before and after (integers, little-endian).
+local Watch = {}
+Watch.__index = Watch
+function Watch:remove()
+  if self.removed then return end
+  assert(self.process:remove_watch(self.slot))
+  state.of(self.process).watches[self.slot] = nil
+  self.removed = true
+end
+
+function M.watch(p, addr, len, mode, handler)
+  if type(addr) == "string" then
+    addr = p:symbol(addr) or error(string.format("watch: no symbol '%s'", addr), 2)
+  end
+  if type(len) ~= "number" then len, mode, handler = 8, len, mode end
+  mode = mode or "w"
+  if type(mode) == "function" then mode, handler = "w", mode end
+  local slot, err = p:add_watch(addr, len, mode)
+  if not slot then error("watch: " .. err, 2) end
+  local fmt = "<I" .. len
+  local w = setmetatable({process = p, address = addr, len = len, mode = mode, slot = slot,
+    hits = 0, handler = handler}, Watch)
+  w.read = function() return p:unpack(fmt, addr) end
+  w.value = w.read()
+  local s = state.of(p)
+  s.watches = s.watches or {}
+  s.watches[slot] = w
+  return w
 end
 
 --- p:on(event, handler): see docs/API.md ("Events").

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <sys/user.h>
 
 typedef struct user_regs_struct arch_regs;
@@ -86,6 +87,23 @@ typedef struct {
 /* Applies an EMULATE plan at pc to the registers. 0, or -1 on a memory
  * fault (nothing changed then). */
 int arch_emulate(const arch_plan *pl, uint64_t pc, arch_regs *r, const arch_mem *m);
+
+/* Hardware watchpoints: ARCH_NWATCH slots per thread. */
+#define ARCH_NWATCH 4
+typedef enum { ARCH_WATCH_EXEC, ARCH_WATCH_WRITE, ARCH_WATCH_RW } arch_watch_kind;
+typedef struct {
+  uint64_t addr;
+  uint8_t len; /* 1, 2, 4 or 8, addr aligned to it (1 for EXEC) */
+  arch_watch_kind kind;
+  int used;
+} arch_watch;
+/* Writes the watch slots into a stopped thread's debug registers. */
+int arch_set_watches(pid_t tid, const arch_watch w[ARCH_NWATCH]);
+/* After a hardware trap: which slot fired (-1 none); clears the status. */
+int arch_watch_hit(pid_t tid);
+/* An execute watchpoint traps before the instruction: let the resume run
+ * it once without trapping again. */
+void arch_resume_past_exec_watch(arch_regs *r);
 
 /* Injected syscalls: the bytes of the syscall instruction, and how to set
  * up and read back a call. */

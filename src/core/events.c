@@ -224,6 +224,21 @@ static void handle_trap(lt_thread *t) {
     lt_thread_set_state(t, LT_STOPPED);
     return;
   }
+  if (have_si && si.si_code == TRAP_HWBKPT) {
+    int slot = arch_watch_hit(t->tid);
+    if (slot >= 0 && p->watch[slot].used) {
+      t->cause.kind = LT_CAUSE_WATCH;
+      t->cause.pc = p->watch[slot].addr;
+      t->cause.signo = slot;
+      if (p->watch[slot].kind == ARCH_WATCH_EXEC && lt_thread_load_regs(t) == 0) {
+        arch_resume_past_exec_watch(&t->regs);
+        t->regs_dirty = true;
+      }
+      lt_thread_set_state(t, LT_STOPPED);
+      lt_note_event(t);
+      return;
+    }
+  }
   if (have_si && si.si_code == SI_KERNEL && lt_thread_load_regs(t) == 0) {
     uint64_t at = arch_breakpoint_addr(arch_pc(&t->regs));
     lt_breakpoint *bp = lt_bp_at(p, at);

@@ -40,6 +40,7 @@ struct lt_thread {
   bool skip_syscall; /* set rax to skip_ret at the coming syscall exit */
   int64_t skip_ret;
   long sys_nr; /* the syscall in progress, from its entry stop */
+  unsigned watch_gen; /* the process's watch_gen its debug registers hold */
 };
 
 /* A wait status reported for a tid we do not know yet (a new thread's first
@@ -70,6 +71,8 @@ struct lt_process {
   lt_scratch *scratch;
   size_t nscratch;
   uint64_t call_pad;  /* int3 where injected calls return (inject.c) */
+  arch_watch watch[ARCH_NWATCH];
+  unsigned watch_gen; /* bumped at each change; threads catch up on resume */
   hashmap ifuncs;     /* IFUNC resolver address -> what it chose */
   bool pinned; /* holds one of the tracer's pin references */
   bool follow_fork;

@@ -57,6 +57,7 @@ typedef enum {
   LT_CAUSE_EXEC,    /* lutra's addition: the process called execve */
   LT_CAUSE_SYSCALL, /* lutra's addition: syscall entry or exit (tracing on) */
   LT_CAUSE_FORK,    /* lutra's addition: fork/vfork; new_tid is the child's pid */
+  LT_CAUSE_WATCH,   /* lutra's addition: a hardware watchpoint; pc = its address, signo = slot */
 } lt_cause_kind;
 
 typedef struct {
@@ -130,6 +131,13 @@ int lt_cont(lt_process *p);
  * Fails with LT_ETIMEOUT (process stopped) or LT_EEXITED. */
 int lt_wait_stop(lt_process *p, double timeout);
 size_t lt_process_events(const lt_process *p, lt_thread ***events);
+/* Hardware watchpoints (at most ARCH_NWATCH per process, on every thread,
+ * those created later too). kind: 'x', 'w' or 'r' (read or write). Returns
+ * the slot, or -1 (EBUSY when all are used, EINVAL for a bad length or
+ * alignment). */
+int lt_watch_add(lt_process *p, uint64_t addr, int len, char kind);
+int lt_watch_remove(lt_process *p, int slot);
+
 /* Following forks: with it on, a forked child becomes a process of the
  * tracer (stopped, with the parent's breakpoints) and the parent reports
  * LT_CAUSE_FORK; off, the child is released (its int3 bytes removed). */

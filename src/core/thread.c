@@ -101,9 +101,16 @@ int lt_thread_flush_regs(lt_thread *t) {
   return 0;
 }
 
-/* PTRACE_CONT / SINGLESTEP / LISTEN after writing back dirty registers. */
+/* PTRACE_CONT / SINGLESTEP after writing back dirty registers and, when
+ * they changed, the process's watchpoints (new threads do not inherit
+ * debug registers). */
 int lt_thread_resume(lt_thread *t, int request, int signo) {
   if (lt_thread_flush_regs(t) < 0) return -1;
+  if (t->watch_gen != t->proc->watch_gen) {
+    if (arch_set_watches(t->tid, t->proc->watch) < 0 && errno != ESRCH)
+      return lt_fail_errno(t->proc->tracer, "thread %d: cannot set watchpoints", (int)t->tid);
+    t->watch_gen = t->proc->watch_gen;
+  }
   if (ptrace(request, t->tid, 0, (void *)(long)signo) < 0) {
     const char *name = request == PTRACE_SINGLESTEP ? "SINGLESTEP" : "CONT";
     return lt_fail_errno(t->proc->tracer, "ptrace(%s) thread %d", name, (int)t->tid);
@@ -195,5 +202,32 @@ int lt_thread_siginfo(lt_thread *t, siginfo_t *si) {
 int lt_thread_kill(lt_thread *t, int signo) {
   if (syscall(SYS_tgkill, t->proc->pid, t->tid, signo) < 0)
     return lt_fail_errno(t->proc->tracer, "tgkill(%d, %d, %d)", (int)t->proc->pid, (int)t->tid, signo);
+  return 0;
+}
+
+int lt_watch_add(lt_process *p, uint64_t addr, int len, char kind) {
+  lt_tracer *tr = p->tracer;
+  if (p->state != LT_PS_STOPPED)
+    return lt_fail(tr, LT_EMISUSE, "process %d: cannot add a watchpoint while it runs", (int)p->pid);
+  arch_watch_kind k = kind == 'x' ? ARCH_WATCH_EXEC : kind == 'w' ? ARCH_WATCH_WRITE : ARCH_WATCH_RW;
+  if (k == ARCH_WATCH_EXEC) len = 1;
+  if ((len != 1 && len != 2 && len != 4 && len != 8) || addr % (uint64_t)len != 0)
+    return lt_fail(tr, EINVAL, "watch 0x%llx: length must be 1, 2, 4 or 8 and the address aligned to it",
+                   (unsigned long long)addr);
+  for (int i = 0; i < ARCH_NWATCH; i++) {
+    if (p->watch[i].used) continue;
+    p->watch[i] = (arch_watch){addr, (uint8_t)len, k, 1};
+    p->watch_gen++;
+    return i;
+  }
+  return lt_fail(tr, EBUSY, "watch 0x%llx: all %d hardware watchpoints are in use",
+                 (unsigned long long)addr, ARCH_NWATCH);
+}
+
+int lt_watch_remove(lt_process *p, int slot) {
+  if (slot < 0 || slot >= ARCH_NWATCH || !p->watch[slot].used)
+    return lt_fail(p->tracer, LT_EMISUSE, "no watchpoint in slot %d", slot);
+  p->watch[slot].used = 0;
+  p->watch_gen++;
   return 0;
 }

@@ -330,6 +330,25 @@ static int p_trace_syscalls(lua_State *L) {
   return done(L, p, lt_trace_syscalls(p, on, f));
 }
 
+/* p:add_watch(addr, len, kind): kind "x", "w" or "rw"; the slot. */
+static int p_add_watch(lua_State *L) {
+  lt_process *p = checkp(L);
+  uint64_t addr = lu_checkaddr(L, 2);
+  int len = (int)luaL_checkinteger(L, 3);
+  const char *kind = luaL_checkstring(L, 4);
+  luaL_argcheck(L, !strcmp(kind, "x") || !strcmp(kind, "w") || !strcmp(kind, "rw"), 4,
+                "\"x\", \"w\" or \"rw\"");
+  int slot = lt_watch_add(p, addr, len, kind[0] == 'r' ? 'r' : kind[0]);
+  if (slot < 0) return lu_fail(L, lt_process_tracer(p));
+  lua_pushinteger(L, slot);
+  return 1;
+}
+
+static int p_remove_watch(lua_State *L) {
+  lt_process *p = checkp(L);
+  return done(L, p, lt_watch_remove(p, (int)luaL_checkinteger(L, 2)));
+}
+
 static int p_set_follow_fork(lua_State *L) {
   lt_process_set_follow_fork(checkp(L), lua_toboolean(L, 2));
   return 0;
@@ -409,6 +428,7 @@ static const luaL_Reg methods[] = {
     {"modules", p_modules}, {"core_stats", p_core_stats}, {"release", p_gc},
     {"trace_syscalls", p_trace_syscalls}, {"source_lines", p_source_lines},
     {"source_of", p_source_of}, {"set_follow_fork", p_set_follow_fork}, {"events", p_events},
+    {"add_watch", p_add_watch}, {"remove_watch", p_remove_watch},
     {NULL, NULL}};
 
 void lu_open_process(lua_State *L) {

@@ -32,6 +32,11 @@ static int cause_tostring(lua_State *L) {
       lua_pushfstring(L, "syscall %s", lua_tostring(L, -2));
     else
       lua_pushfstring(L, "syscall %s = %I", lua_tostring(L, -2), lua_tointeger(L, -1));
+  } else if (strcmp(kind, "watchpoint") == 0) {
+    lua_getfield(L, 1, "address");
+    char buf[48];
+    snprintf(buf, sizeof buf, "watchpoint at 0x%llx", (unsigned long long)lua_tointeger(L, -1));
+    lua_pushstring(L, buf);
   } else if (strcmp(kind, "fork") == 0) {
     lua_getfield(L, 1, "pid");
     lua_pushfstring(L, "fork %d", (int)lua_tointeger(L, -1));
@@ -153,6 +158,13 @@ static int t_stopped(lua_State *L) {
   case LT_CAUSE_SYSCALL:
     push_syscall(L, &c);
     lua_pushliteral(L, "syscall");
+    break;
+  case LT_CAUSE_WATCH:
+    lua_pushinteger(L, (lua_Integer)c.pc);
+    lua_setfield(L, -2, "address");
+    lua_pushinteger(L, c.signo);
+    lua_setfield(L, -2, "slot");
+    lua_pushliteral(L, "watchpoint");
     break;
   case LT_CAUSE_FORK: {
     lt_process *child = lt_tracer_process(tracer_of(t), c.new_tid);
