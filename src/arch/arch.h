@@ -110,9 +110,9 @@ void arch_resume_past_exec_watch(arch_regs *r);
 #define ARCH_SYSCALL_INSN_LEN 2
 extern const uint8_t arch_syscall_insn[ARCH_SYSCALL_INSN_LEN];
 void arch_setup_syscall(arch_regs *r, long nr, const uint64_t args[6]);
-/* Sets up a call of fn() returning to ret_addr: the caller writes ret_addr
- * at *sp (below the red zone, ABI-aligned). */
-void arch_setup_call(arch_regs *r, uint64_t fn, uint64_t ret_addr, uint64_t *sp);
+/* Sets up a call of fn(): the caller writes the return address at *sp
+ * (below the red zone, ABI-aligned). */
+void arch_setup_call(arch_regs *r, uint64_t fn, uint64_t *sp);
 int64_t arch_syscall_result(const arch_regs *r);
 
 #endif

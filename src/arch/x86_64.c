@@ -86,8 +86,7 @@ void arch_setup_syscall(arch_regs *r, long nr, const uint64_t args[6]) {
 
 int64_t arch_syscall_result(const arch_regs *r) { return (int64_t)r->rax; }
 
-void arch_setup_call(arch_regs *r, uint64_t fn, uint64_t ret_addr, uint64_t *sp) {
-  (void)ret_addr;
+void arch_setup_call(arch_regs *r, uint64_t fn, uint64_t *sp) {
   /* skip the 128-byte red zone, align to 16, then the return address */
   *sp = ((r->rsp - 256) & ~(uint64_t)15) - 8;
   r->rsp = *sp;

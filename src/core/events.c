@@ -285,12 +285,6 @@ static bool others_running(const lt_thread *t) {
   return false;
 }
 
-static bool is_group_stop(lt_thread *t, int sig) {
-  if (sig != SIGSTOP && sig != SIGTSTP && sig != SIGTTIN && sig != SIGTTOU) return false;
-  siginfo_t si;
-  return ptrace(PTRACE_GETSIGINFO, t->tid, 0, &si) < 0 && errno == EINVAL;
-}
-
 static void debug_status(lt_thread *t, int status) {
   fprintf(stderr, "lutra: [%d/%d %s] ", (int)t->proc->pid, (int)t->tid, lt_state_name(t->state));
   if (WIFEXITED(status))
@@ -321,7 +315,6 @@ void lt_handle_status(lt_tracer *tr, lt_thread *t, int status) {
     } else if (lt_state_is_running(t->state)) {
       /* An interrupt left over from a raced round, or a group-stop: job
        * control is not honoured yet, the thread goes on. */
-      (void)is_group_stop;
       lt_resume_quietly(t);
     }
     return;

@@ -81,7 +81,7 @@ int lt_inject_call(lt_thread *t, uint64_t fn, uint64_t *ret) {
   arch_regs saved = t->regs;
   arch_regs r = saved;
   uint64_t sp;
-  arch_setup_call(&r, fn, pad, &sp);
+  arch_setup_call(&r, fn, &sp);
   if (lt_mem_write_raw(p, sp, &pad, sizeof pad) != (ssize_t)sizeof pad)
     return lt_fail_errno(tr, "thread %d: cannot set up a call", (int)t->tid);
   t->regs = r;

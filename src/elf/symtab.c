@@ -114,16 +114,13 @@ lt_symtab *lt_symtab_open(const char *path, const char *display, char *err, size
   size_t nph = 0;
   if (elf_getphdrnum(e, &nph) != 0)
     return fail(s, fd, e, err, errlen, code, -1, "%s: corrupt program headers", display);
-  bool found = false;
   for (size_t i = 0; i < nph; i++) {
     GElf_Phdr ph;
     if (gelf_getphdr(e, (int)i, &ph) && ph.p_type == PT_LOAD) {
       s->first_load = ph.p_vaddr & ~(uint64_t)0xfff;
-      found = true;
       break;
     }
   }
-  (void)found;
   size_t cap = 0, strcap = 0, used = 0;
   if (collect(s, e, &cap, &strcap, &used) < 0)
     return fail(s, fd, e, err, errlen, code, -1, "%s: corrupt symbol table", display);

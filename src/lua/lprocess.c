@@ -185,9 +185,7 @@ static int p_read_string(lua_State *L) {
 static int p_symbol(lua_State *L) {
   lt_process *p = checkp(L);
   uint64_t addr;
-  const lt_module *m;
-  if (lt_symbol(p, luaL_checkstring(L, 2), &addr, &m) < 0) return lu_fail(L, lt_process_tracer(p));
-  (void)m;
+  if (lt_symbol(p, luaL_checkstring(L, 2), &addr, NULL) < 0) return lu_fail(L, lt_process_tracer(p));
   lua_pushinteger(L, (lua_Integer)addr);
   return 1;
 }
