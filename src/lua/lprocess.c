@@ -87,6 +87,19 @@ static int p_cont(lua_State *L) {
   return done(L, p, lt_cont(p));
 }
 
+/* p:events(): the eventful threads of the last round (wait_stop's answer). */
+static int p_events(lua_State *L) {
+  lt_process *p = checkp(L);
+  lt_thread **ev;
+  size_t n = lt_process_events(p, &ev);
+  lua_createtable(L, (int)n, 0);
+  for (size_t i = 0; i < n; i++) {
+    lu_pushthread(L, 1, ev[i]);
+    lua_rawseti(L, -2, (lua_Integer)i + 1);
+  }
+  return 1;
+}
+
 static int p_wait_stop(lua_State *L) {
   lt_process *p = checkp(L);
   double timeout = luaL_optnumber(L, 2, -1);
@@ -100,14 +113,7 @@ static int p_wait_stop(lua_State *L) {
     }
     return lu_fail(L, tr);
   }
-  lt_thread **ev;
-  size_t n = lt_process_events(p, &ev);
-  lua_createtable(L, (int)n, 0);
-  for (size_t i = 0; i < n; i++) {
-    lu_pushthread(L, 1, ev[i]);
-    lua_rawseti(L, -2, (lua_Integer)i + 1);
-  }
-  return 1;
+  return p_events(L);
 }
 
 static int p_detach(lua_State *L) {
@@ -350,19 +356,6 @@ static int p_remove_watch(lua_State *L) {
 static int p_set_follow_fork(lua_State *L) {
   lt_process_set_follow_fork(checkp(L), lua_toboolean(L, 2));
   return 0;
-}
-
-/* p:events(): the eventful threads of the last round (wait_stop's answer). */
-static int p_events(lua_State *L) {
-  lt_process *p = checkp(L);
-  lt_thread **ev;
-  size_t n = lt_process_events(p, &ev);
-  lua_createtable(L, (int)n, 0);
-  for (size_t i = 0; i < n; i++) {
-    lu_pushthread(L, 1, ev[i]);
-    lua_rawseti(L, -2, (lua_Integer)i + 1);
-  }
-  return 1;
 }
 
 static int p_field(lua_State *L, lu_process *up, const char *k) {
