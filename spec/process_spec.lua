@@ -37,6 +37,20 @@ describe("spawn", function()
     assert.are.equal(base(), base())
   end)
 
+  it("answers a truncated ELF and a 32-bit ELF with ENOEXEC", function()
+    local trunc = H.tmpname()
+    io.open(trunc, "wb"):write((H.slurp(H.target("loop")):sub(1, 200))):close()
+    local elf32 = H.tmpname()
+    io.open(elf32, "wb"):write("\x7fELF\x01\x01\x01\0" .. string.rep("\0", 400)):close()
+    os.execute("chmod +x " .. trunc .. " " .. elf32)
+    for _, f in ipairs({trunc, elf32}) do
+      local p, err, code = lutra.spawn({f})
+      assert.is_nil(p)
+      assert.are.equal("ENOEXEC", code)
+      assert.are.equal("spawn " .. f .. ": Exec format error", err)
+    end
+  end)
+
   it("runs the program on the tracer's CPU by default, on every CPU with pin = false", function()
     local function cpus(pid)
       return H.slurp("/proc/" .. pid .. "/status"):match("Cpus_allowed_list:%s+(%S+)")
