@@ -49,6 +49,11 @@ local tools = {
       "%s --no-pin -e 'local n=0 lutra.target:break_at(\"f\", function() n=n+1 end) lutra.target:run() print(\"hits\", n)' -- %s %d %d",
       B .. "/lutra", hot, n, t) end,
     hits = function(s) return tonumber(s:match("hits%s+(%d+)")) end},
+  {name = "lutra-stop-thread", n = 100000, -- stop = "thread": other threads keep running
+    cmd = function(n, t) return string.format(
+      "%s -e 'local n=0 lutra.target:break_at(\"f\", {stop=\"thread\", handler=function() n=n+1 end}) lutra.target:run() print(\"hits\", n)' -- %s %d %d",
+      B .. "/lutra", hot, n, t) end,
+    hits = function(s) return tonumber(s:match("hits%s+(%d+)")) end},
   {name = "gdb-python", n = 4000, need = "gdb",
     cmd = function(n, t) return string.format("gdb -batch -nx -x bench/gdb_count.py --args %s %d %d", hot, n, t) end,
     hits = function(s) return tonumber(s:match("hits (%d+)")) end},
@@ -118,6 +123,7 @@ local function bench(threads)
   ratio("lutra", "bpftrace")
   ratio("lutra", "ltrace")
   ratio("lutra", "lutra-no-pin")
+  ratio("lutra-stop-thread", "bpftrace")
 end
 
 print(string.format("lutra benchmark, %s, %d CPUs", os.date("%Y-%m-%d"), tonumber(io.popen("nproc"):read("l"))))

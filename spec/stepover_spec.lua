@@ -50,6 +50,35 @@ describe("step-over", function()
     assert.are.equal("total=12000\n", H.slurp(out))
   end)
 
+  it("with stop = 'thread' stops only the hitting thread, and counts exactly", function()
+    local p = assert(lutra.spawn({H.target("threads"), "4", "3000"}, {stdout = "null"}))
+    local others_running = 0
+    local bp = p:break_at("hit_riprel", {stop = "thread", handler = function(t)
+      assert.are.equal("StoppedBreakpoint", t.state)
+      for _, o in ipairs(p:threads()) do
+        if o.state == "Running" then others_running = others_running + 1 break end
+      end
+    end})
+    p:run()
+    assert.are.equal(12000, bp.hits)
+    assert.is_true(others_running > 1000, "others ran in " .. others_running .. " hits")
+    local s = p:stats()
+    assert.is_true(s.stops < s.hits * 1.2, string.format("%d stops for %d hits", s.stops, s.hits))
+  end)
+
+  it("with stop = 'thread' a handler's stop still stops the whole process", function()
+    local p = assert(lutra.spawn({H.target("threads"), "4", "3000"}, {stdout = "null"}))
+    p:break_at("hit_riprel", {stop = "thread", handler = function(_, bp)
+      if bp.hits == 100 then return "stop" end
+    end})
+    local r = p:run()
+    assert.are.equal("stopped", r.reason)
+    assert.are.equal("stopped", p.state)
+    for _, t in ipairs(p:threads()) do assert.is_truthy(t.state:match("^Stopped"), t.state) end
+    p:kill()
+    assert.has_error(function() p:break_at("hit", {stop = "thread", on_return = print}) end)
+  end)
+
   it("rewrites its out-of-line copy when the program's bytes under the breakpoint change", function()
     local out = H.tmpname()
     local p = assert(lutra.spawn({H.target("insns"), "2"}, {stdout = out}))

@@ -47,6 +47,10 @@ local function attach_bp(p, bp, addr)
   local list = s.by_addr[addr]
   if not list then list = {}; s.by_addr[addr] = list end
   list[#list + 1] = bp
+  -- stop = "thread" holds only when every breakpoint at the address says so
+  local nonstop = true
+  for _, b in ipairs(list) do nonstop = nonstop and b.stop == "thread" end
+  if p:has_breakpoint(addr) then p:set_breakpoint_nonstop(addr, nonstop) end
   return true
 end
 
@@ -107,6 +111,12 @@ function Group:remove() for _, bp in ipairs(self) do bp:remove() end end
 local function is_glob(where) return where:find("[%*%?%[]") ~= nil end
 
 local function new_bp(p, where, opts)
+  if opts.stop ~= nil and opts.stop ~= "thread" and opts.stop ~= "all" then
+    error(string.format("break_at: stop must be \"all\" or \"thread\", not %q", tostring(opts.stop)), 3)
+  end
+  if opts.stop == "thread" and opts.on_return then
+    error("break_at: on_return needs stop = \"all\" (its return site is set during the hit)", 3)
+  end
   return setmetatable({
     process = p, symbol = type(where) == "string" and where or nil,
     hits = 0, enabled = true, pending = true, removed = false,

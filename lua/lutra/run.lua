@@ -223,7 +223,11 @@ end
 -- Applies a handler's return value; returns run's result when run ends.
 local function apply(p, t, policy)
   if policy == nil or policy == "continue" then return nil end
-  if policy == "stop" then return {reason = "stopped", thread = t} end
+  if policy == "stop" then
+    -- after a stop = "thread" hit the other threads still run: stop them
+    if p.state == "running" then assert(p:stop()) end
+    return {reason = "stopped", thread = t}
+  end
   if policy == "detach" then
     assert(p:detach())
     return {reason = "detached"}
@@ -312,7 +316,8 @@ function M.run(p, opts)
       if p.state == "detached" and not result then result = {reason = "detached"} end
       if #alive == 0 then return result end
       for _, m in ipairs(alive) do
-        if m.state == "stopped" then
+        -- "running" too: after a stop = "thread" hit only that thread stopped
+        if m.state == "stopped" or m.state == "running" then
           local ok, err = m:cont()
           if not ok and m.state ~= "exited" then error("run: " .. tostring(err), 0) end
         end

@@ -42,6 +42,9 @@ uint64_t arch_sp_after_return(uint64_t sp_at_entry);
 
 /* At a syscall-entry stop: make the kernel skip the call. */
 void arch_skip_syscall(arch_regs *r);
+/* Is a stopped thread inside a syscall (its return or restart still to
+ * come)? Code must not be injected through such a thread. */
+int arch_in_syscall(const arch_regs *r);
 /* The number of the syscall a thread is in (at a syscall stop). */
 long arch_syscall_nr(const arch_regs *r);
 

@@ -70,6 +70,7 @@ uint64_t arch_sp_after_return(uint64_t sp_at_entry) { return sp_at_entry + 8; }
 
 void arch_skip_syscall(arch_regs *r) { r->orig_rax = (unsigned long long)-1; }
 long arch_syscall_nr(const arch_regs *r) { return (long)r->orig_rax; }
+int arch_in_syscall(const arch_regs *r) { return (long)r->orig_rax >= 0; }
 
 const uint8_t arch_syscall_insn[ARCH_SYSCALL_INSN_LEN] = {0x0f, 0x05};
 

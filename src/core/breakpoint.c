@@ -151,6 +151,19 @@ static int bp_prepare_slot(lt_thread *t, lt_breakpoint *bp) {
   return 0;
 }
 
+/* Non-stop needs a step-over that never removes the int3 and never
+ * injects code while other threads run: the plan is decided now, and a
+ * breakpoint whose out-of-line copy is not written yet, or that must be
+ * single-stepped, is hit all-stop (round_needs_all_stop in events.c). */
+int lt_set_breakpoint_nonstop(lt_process *p, uint64_t addr, int on) {
+  lt_breakpoint *bp = lt_bp_at(p, addr);
+  if (!bp)
+    return lt_fail(p->tracer, LT_EMISUSE, "no breakpoint at PC 0x%llx", (unsigned long long)addr);
+  bp->nonstop = on != 0;
+  if (on && !bp->planned) bp_plan(p, bp);
+  return 0;
+}
+
 /* Moves a thread that hit `bp` past the original instruction, the
  * breakpoint staying in memory. Emulated or run out of line when the
  * architecture can (no second stop); else the seed's way: restore the byte,

@@ -431,10 +431,25 @@ int lt_step_thread(lt_thread *t) {
 
 /* Stops every running thread and waits until none runs. With `any_event`
  * false (wait_stop), the round starts only once a thread reports an event. */
+/* Does this round need every thread stopped? Not when each event is a hit
+ * of a non-stop breakpoint that can be stepped over without removing it. */
+static bool round_needs_all_stop(lt_process *p) {
+  for (size_t i = 0; i < p->nevents; i++) {
+    lt_thread *t = p->events[i];
+    if (t->cause.kind != LT_CAUSE_BREAKPOINT) return true;
+    lt_breakpoint *bp = lt_bp_at(p, t->cause.pc);
+    if (!bp || !bp->nonstop) return true;
+    if (!bp->planned || bp->plan.kind == ARCH_PLAN_STEP) return true;
+    if (bp->plan.kind == ARCH_PLAN_DISPLACE && !bp->slot_ready) return true; /* set up all-stop */
+  }
+  return false;
+}
+
 static int settle(lt_process *p, bool force, double deadline) {
   lt_tracer *tr = p->tracer;
   for (;;) {
     if (p->state == LT_PS_EXITED) return 0;
+    if (!force && p->nevents > 0 && !round_needs_all_stop(p)) return 0; /* non-stop */
     bool running = false, zombies = false;
     uint64_t k;
     void *v;

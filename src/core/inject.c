@@ -17,6 +17,8 @@
 int lt_inject_syscall(lt_thread *t, long nr, const uint64_t args[6], int64_t *ret) {
   lt_process *p = t->proc;
   if (lt_thread_load_regs(t) < 0) return -1;
+  if (arch_in_syscall(&t->regs)) /* its restart or return value would be lost */
+    return lt_fail(p->tracer, EBUSY, "thread %d is inside a syscall: cannot inject one", (int)t->tid);
   arch_regs saved = t->regs;
   lt_state state = t->state;
   lt_cause cause = t->cause;
@@ -76,6 +78,8 @@ int lt_inject_call(lt_thread *t, uint64_t fn, uint64_t *ret) {
   if (!lt_state_is_stopped(t->state) || t->state == LT_STOPPED_EXITING)
     return lt_misuse_state(t, "call a function");
   if (lt_thread_load_regs(t) < 0) return -1;
+  if (arch_in_syscall(&t->regs))
+    return lt_fail(tr, EBUSY, "thread %d is inside a syscall: cannot inject a call", (int)t->tid);
   uint64_t pad;
   if (landing_pad(t, &pad) < 0) return -1;
   arch_regs saved = t->regs;

@@ -15,6 +15,7 @@ typedef struct {
   uint8_t orig;      /* the program's byte under the int3 */
   bool inserted;
   bool planned;      /* plan holds the decoded original instruction */
+  bool nonstop;      /* a hit stops only the hitting thread */
   bool slot_ready;   /* the out-of-line copy is written at slot */
   arch_plan plan;
   uint64_t slot;     /* DISPLACE: where its copy runs, 0 until needed */

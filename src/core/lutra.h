@@ -123,6 +123,10 @@ lt_thread *lt_process_thread(const lt_process *p, pid_t tid);
 int lt_add_breakpoint(lt_process *p, uint64_t addr);
 int lt_remove_breakpoint(lt_process *p, uint64_t addr);
 int lt_has_breakpoint(const lt_process *p, uint64_t addr);
+/* A hit of a non-stop breakpoint stops only the hitting thread: wait_stop
+ * returns with the other threads running (unless another event in the
+ * same round needs all-stop), and cont resumes the stopped ones. */
+int lt_set_breakpoint_nonstop(lt_process *p, uint64_t addr, int on);
 
 int lt_stop(lt_process *p);
 int lt_cont(lt_process *p);

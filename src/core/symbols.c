@@ -29,6 +29,7 @@ static uint64_t resolve_ifunc(lt_process *p, const lt_module *md, uint64_t resol
   for (size_t i = 0; hm_next(&p->threads, &i, &k, &v);) {
     lt_thread *t = v;
     if (!lt_state_is_stopped(t->state) || t->state == LT_STOPPED_EXITING) continue;
+    if (lt_thread_load_regs(t) < 0 || arch_in_syscall(&t->regs)) continue; /* try another */
     char msg[sizeof p->tracer->errmsg];
     int code = p->tracer->errcode;
     memcpy(msg, p->tracer->errmsg, sizeof msg); /* a failure here is not the caller's */

@@ -72,6 +72,11 @@ static int p_remove_breakpoint(lua_State *L) {
   return done(L, p, lt_remove_breakpoint(p, lu_checkaddr(L, 2)));
 }
 
+static int p_set_breakpoint_nonstop(lua_State *L) {
+  lt_process *p = checkp(L);
+  return done(L, p, lt_set_breakpoint_nonstop(p, lu_checkaddr(L, 2), lua_toboolean(L, 3)));
+}
+
 static int p_has_breakpoint(lua_State *L) {
   lua_pushboolean(L, lt_has_breakpoint(checkp(L), lu_checkaddr(L, 2)));
   return 1;
@@ -412,7 +417,7 @@ static int p_tostring(lua_State *L) {
 static const luaL_Reg methods[] = {
     {"threads", p_threads}, {"thread", p_thread},
     {"add_breakpoint", p_add_breakpoint}, {"remove_breakpoint", p_remove_breakpoint},
-    {"has_breakpoint", p_has_breakpoint}, {"stop", p_stop}, {"cont", p_cont},
+    {"has_breakpoint", p_has_breakpoint}, {"set_breakpoint_nonstop", p_set_breakpoint_nonstop}, {"stop", p_stop}, {"cont", p_cont},
     {"wait_stop", p_wait_stop}, {"detach", p_detach}, {"kill", p_kill},
     {"read", p_read}, {"write", p_write}, {"read_string", p_read_string},
     {"symbol", p_symbol}, {"symbols", p_symbols}, {"symbolize", p_symbolize},
