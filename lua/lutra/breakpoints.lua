@@ -176,7 +176,7 @@ local function libraries_unmapped(p)
   local s = state.of(p)
   if not s.before_entry then return false end
   for _, m in ipairs(p:modules()) do
-    if not m.executable and not m.path:match("/ld%-linux[^/]*$") and not m.path:match("/ld%.so[^/]*$") then
+    if not m.executable and not require("lutra.loader").is_loader(m.path) then
       s.before_entry = false
       return false
     end

@@ -8,6 +8,11 @@ local bps -- lutra.breakpoints, required lazily (it requires us)
 
 local M = {}
 
+--- Is this module path the dynamic loader (ld-linux*.so, ld.so*)?
+function M.is_loader(path)
+  return path:match("/ld%-linux[^/]*$") ~= nil or path:match("/ld%.so[^/]*$") ~= nil
+end
+
 local function internal(p, addr, fn)
   local s = state.of(p)
   if s.internal[addr] then return true end
@@ -24,7 +29,7 @@ function M.watch(p)
   local s = state.of(p)
   if s.loader_watched then return end
   for _, m in ipairs(p:modules()) do
-    if m.path:match("/ld%-linux[^/]*$") or m.path:match("/ld%.so[^/]*$") then
+    if M.is_loader(m.path) then
       local addr = p:symbol(m.path .. ":_dl_debug_state")
       if addr and internal(p, addr, function() bps.resolve_pending(p) end) then
         s.loader_watched = true
