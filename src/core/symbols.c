@@ -92,26 +92,24 @@ int lt_symbolize(lt_process *p, uint64_t addr, const lt_sym **sym, const lt_modu
   return 1;
 }
 
-/* The process's libdwfl view, re-reported when the process has stopped
- * since the last look (a library may have come or gone). */
+/* The process's libdwfl view. When the process has stopped since the last
+ * look a library may have come or gone: the modules are re-reported in
+ * place (libdwfl keeps what it loaded for those that did not change). */
 static lt_dwarf *dwarf_of(lt_process *p) {
-  char err[256];
-  if (!p->dwarf) {
-    p->dwarf = lt_dwarf_open(p->pid, err, sizeof err);
-    if (!p->dwarf) {
-      lt_fail(p->tracer, LT_EBADELF, "process %d: %s", (int)p->pid, err);
-      return NULL;
-    }
-    p->dwarf_stamp = p->stats.stops + 1;
-  } else if (p->dwarf_stamp != p->stats.stops + 1) {
+  uint64_t stamp = p->stats.stops + 1;
+  if (p->dwarf && p->dwarf_stamp != stamp && lt_dwarf_refresh(p->dwarf) < 0) {
     lt_dwarf_close(p->dwarf);
+    p->dwarf = NULL;
+  }
+  if (!p->dwarf) {
+    char err[256];
     p->dwarf = lt_dwarf_open(p->pid, err, sizeof err);
     if (!p->dwarf) {
       lt_fail(p->tracer, LT_EBADELF, "process %d: %s", (int)p->pid, err);
       return NULL;
     }
-    p->dwarf_stamp = p->stats.stops + 1;
   }
+  p->dwarf_stamp = stamp;
   return p->dwarf;
 }
 
