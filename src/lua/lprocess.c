@@ -255,11 +255,7 @@ static int p_source_lines(lua_State *L) {
   uint64_t addrs[64];
   int n = lt_source_lines(p, file, line, addrs, 64);
   if (n < 0) return lu_fail(L, lt_process_tracer(p));
-  lua_createtable(L, n, 0);
-  for (int i = 0; i < n; i++) {
-    lua_pushinteger(L, (lua_Integer)addrs[i]);
-    lua_rawseti(L, -2, i + 1);
-  }
+  lu_pushaddrs(L, addrs, n);
   return 1;
 }
 

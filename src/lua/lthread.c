@@ -91,11 +91,7 @@ static int t_unwind(lua_State *L) {
   uint64_t pcs[1024];
   int n = lt_backtrace(t, pcs, (size_t)max);
   if (n < 0) return lu_fail(L, tracer_of(t));
-  lua_createtable(L, n, 0);
-  for (int i = 0; i < n; i++) {
-    lua_pushinteger(L, (lua_Integer)pcs[i]);
-    lua_rawseti(L, -2, i + 1);
-  }
+  lu_pushaddrs(L, pcs, n);
   return 1;
 }
 
@@ -260,14 +256,7 @@ static int t_set_retval(lua_State *L) {
 
 static int t_set_signal(lua_State *L) {
   lt_thread *t = checkt(L);
-  int signo = 0;
-  if (lua_type(L, 2) == LUA_TNUMBER) {
-    signo = (int)lua_tointeger(L, 2);
-  } else if (!lua_isnoneornil(L, 2)) {
-    const char *name = luaL_checkstring(L, 2);
-    signo = lt_signal_number(name);
-    if (!signo) return luaL_error(L, "unknown signal '%s'", name);
-  }
+  int signo = lu_checksignal(L, 2, 1);
   if (lt_thread_set_signal(t, signo) < 0) return lu_error(L, tracer_of(t));
   return 0;
 }
@@ -283,8 +272,7 @@ static int t_pending_signal(lua_State *L) {
 /* t:signal(sig): sends sig (a name or number) to this thread. */
 static int t_signal(lua_State *L) {
   lt_thread *t = checkt(L);
-  int signo = lua_type(L, 2) == LUA_TNUMBER ? (int)lua_tointeger(L, 2)
-                                            : lt_signal_number(luaL_checkstring(L, 2));
+  int signo = lu_checksignal(L, 2, 0);
   if (signo <= 0) return luaL_error(L, "unknown signal '%s'", lua_tostring(L, 2));
   if (lt_thread_kill(t, signo) < 0) return lu_fail(L, tracer_of(t));
   lua_pushboolean(L, 1);

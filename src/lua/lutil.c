@@ -23,6 +23,23 @@ uint64_t lu_checkaddr(lua_State *L, int idx) {
   return (uint64_t)luaL_checkinteger(L, idx);
 }
 
+int lu_checksignal(lua_State *L, int idx, int optional) {
+  if (lua_type(L, idx) == LUA_TNUMBER) return (int)lua_tointeger(L, idx);
+  if (optional && lua_isnoneornil(L, idx)) return 0;
+  const char *name = luaL_checkstring(L, idx);
+  int signo = lt_signal_number(name);
+  if (!signo) return luaL_error(L, "unknown signal '%s'", name);
+  return signo;
+}
+
+void lu_pushaddrs(lua_State *L, const uint64_t *a, int n) {
+  lua_createtable(L, n, 0);
+  for (int i = 0; i < n; i++) {
+    lua_pushinteger(L, (lua_Integer)a[i]);
+    lua_rawseti(L, -2, i + 1);
+  }
+}
+
 lu_process *lu_checkprocess(lua_State *L, int idx) {
   lu_process *up = luaL_checkudata(L, idx, LUTRA_PROCESS);
   if (!up->p) luaL_error(L, "process %d has been released", (int)up->pid);

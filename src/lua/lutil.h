@@ -35,6 +35,11 @@ void lu_pushregs(lua_State *L, int tidx, const arch_regs *r);
 /* The Process userdata of an engine process (one per process). */
 void lu_pushprocess(lua_State *L, lt_process *p);
 uint64_t lu_checkaddr(lua_State *L, int idx);
+/* A signal argument: a number as given, or a name ("SIGUSR1", "USR1");
+ * nil gives 0 when `optional`. An unknown name raises an error. */
+int lu_checksignal(lua_State *L, int idx, int optional);
+/* Pushes an array of addresses. */
+void lu_pushaddrs(lua_State *L, const uint64_t *a, int n);
 
 void lu_open_process(lua_State *L);
 void lu_open_thread(lua_State *L);
