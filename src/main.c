@@ -5,6 +5,7 @@
 #include <lauxlib.h>
 #include <lua.h>
 #include <lualib.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,10 +48,33 @@ static int traceback(lua_State *L) {
   return 1;
 }
 
-static void set_lua_path(lua_State *L) {
+/* Where lutra's Lua files are: beside an installed binary
+ * (BIN/../share/lua/5.4, wherever the package was unpacked), else the
+ * source tree of a build directory, else the configured install prefix. */
+static const char *find_lua_dir(char *buf, size_t len) {
   struct stat sb;
-  const char *dir = LUTRA_SOURCE_LUA_DIR;
-  if (stat(LUTRA_SOURCE_LUA_DIR "/lutra/init.lua", &sb) != 0) dir = LUTRA_INSTALL_LUA_DIR;
+  char exe[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n > 0) {
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (slash) {
+      *slash = '\0';
+      char probe[PATH_MAX + 64];
+      snprintf(probe, sizeof probe, "%s/../share/lua/5.4/lutra/init.lua", exe);
+      if (stat(probe, &sb) == 0) {
+        snprintf(buf, len, "%s/../share/lua/5.4", exe);
+        return buf;
+      }
+    }
+  }
+  if (stat(LUTRA_SOURCE_LUA_DIR "/lutra/init.lua", &sb) == 0) return LUTRA_SOURCE_LUA_DIR;
+  return LUTRA_INSTALL_LUA_DIR;
+}
+
+static void set_lua_path(lua_State *L) {
+  char buf[PATH_MAX + 64];
+  const char *dir = find_lua_dir(buf, sizeof buf);
   lua_getglobal(L, "package");
   lua_getfield(L, -1, "path");
   lua_pushfstring(L, "%s/?.lua;%s/?/init.lua;%s", dir, dir, lua_tostring(L, -1));
