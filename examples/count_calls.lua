@@ -5,6 +5,7 @@
 local pattern = ... or "*"
 local p = lutra.target
 local group = p:break_at(pattern)
+if not group[1] then group = {group} end -- a plain name gives one breakpoint
 local result = p:run()
 table.sort(group, function(a, b) return a.hits > b.hits end)
 for _, bp in ipairs(group) do

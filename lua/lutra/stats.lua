@@ -31,12 +31,14 @@ local function sorted_keys(t)
   return keys
 end
 
+-- The key of the single unnamed row (add(value) without a key).
+local NOKEY = setmetatable({}, {__tostring = function() return "" end})
+
 local function label(name, key)
-  if key == M.NOKEY then return "@" .. name end
+  if key == NOKEY then return "@" .. name end
   return string.format("@%s[%s]", name, tostring(key))
 end
 
-M.NOKEY = setmetatable({}, {__tostring = function() return "" end})
 
 local Agg = {}
 Agg.__index = Agg
@@ -74,7 +76,7 @@ function Agg:add(value, key)
     key = value
     value = 1
   end
-  if key == nil then key = M.NOKEY end
+  if key == nil then key = NOKEY end
   local row = self.rows[key]
   if self.kind == "count" or self.kind == "sum" then
     self.rows[key] = (row or 0) + value
@@ -97,7 +99,7 @@ end
 
 --- The value of one key (a number for count and sum, a bucket table else).
 function Agg:get(key)
-  if key == nil then key = M.NOKEY end
+  if key == nil then key = NOKEY end
   return self.rows[key]
 end
 
@@ -162,7 +164,7 @@ function Agg:json()
   local cjson = require "cjson"
   local rows = {}
   for k, v in pairs(self.rows) do
-    local key = k == M.NOKEY and "" or tostring(k)
+    local key = k == NOKEY and "" or tostring(k)
     if type(v) == "table" then
       local buckets = {}
       for b, n in pairs(v) do buckets[bucket_label(self, b)] = n end
