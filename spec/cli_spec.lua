@@ -84,7 +84,7 @@ describe("lutra command", function()
   it("answers a missing program with one line and 127", function()
     local _, err, code = H.lutra("-e 'x=1' -- ./no-such-program")
     assert.are.equal(127, code)
-    assert.are.equal("lutra: spawn ./no-such-program: No such file or directory\n", err)
+    assert.are.equal("lutra: cannot spawn ./no-such-program: No such file or directory\n", err)
   end)
 
   it("kills a spawned target when the script fails", function()

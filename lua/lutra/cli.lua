@@ -27,11 +27,25 @@ local function status_of(result)
   return 0
 end
 
--- The script's error, with its traceback, as one clear block.
+-- lutra's own Lua files: their frames are noise in a user's traceback.
+local OWN_DIR = (debug.getinfo(1, "S").source:match("^@(.*/)") or "\0")
+
+-- The script's error as one clear block: the message, then the frames of
+-- the user's code (none when the error is lutra's answer to bad input,
+-- such as an unknown symbol).
 local function traceback(err)
   if type(err) ~= "string" then err = tostring(err) end
   if err:match("^interrupted") then return err end
-  return debug.traceback(err, 2)
+  local frames = {}
+  for line in debug.traceback("", 2):gmatch("[^\n]+") do
+    local trimmed = line:match("^%s*(.-)$")
+    if line:match("^%s") and not trimmed:match("^%[C%]") and trimmed ~= "(...tail calls...)"
+        and trimmed:sub(1, #OWN_DIR) ~= OWN_DIR then
+      frames[#frames + 1] = line
+    end
+  end
+  if #frames == 0 then return err end
+  return err .. "\nstack traceback:\n" .. table.concat(frames, "\n")
 end
 
 local function print_stats(p)

@@ -10,6 +10,7 @@
 #include <sched.h>
 #include <sys/personality.h>
 #include <sys/ptrace.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -105,8 +106,15 @@ static lt_process *spawn_fail(lt_tracer *tr, pid_t pid, int err, const char *wha
     while (waitpid(pid, NULL, __WALL) < 0 && errno == EINTR) {
     }
   }
+  /* Say what to do about the common failures. */
+  const char *hint = "";
+  struct stat sb;
+  if (err == ENOENT && !strchr(what, '/')) hint = " (not found in PATH)";
+  else if (err == EACCES && stat(what, &sb) == 0 && S_ISDIR(sb.st_mode)) hint = " (it is a directory)";
+  else if (err == EACCES) hint = " (is it executable? chmod +x, or a noexec mount)";
+  else if (err == ENOEXEC) hint = " (not an x86_64 ELF executable nor a #! script)";
   errno = err;
-  lt_fail(tr, err, "spawn %s: %s", what, strerror(err));
+  lt_fail(tr, err, "cannot spawn %s: %s%s", what, strerror(err), hint);
   return NULL;
 }
 
@@ -155,9 +163,7 @@ lt_process *lt_spawn(lt_tracer *tr, const lt_spawn_opts *o) {
       ssize_t n = read(pfd[0], &err, sizeof err);
       if (n != sizeof err) err = ECHILD;
       close(pfd[0]);
-      errno = err;
-      lt_fail(tr, err, "spawn %s: %s", name, strerror(err));
-      return NULL;
+      return spawn_fail(tr, -1, err, name); /* already reaped */
     }
     if ((st >> 16) == PTRACE_EVENT_EXEC) break;
     if (ptrace(PTRACE_CONT, pid, 0, 0) < 0) err = errno;
@@ -256,7 +262,7 @@ static int attach_threads(lt_process *p) {
 
 lt_process *lt_attach(lt_tracer *tr, pid_t pid) {
   if (pid <= 0) {
-    lt_fail(tr, ESRCH, "cannot attach to %d: no such process", (int)pid);
+    lt_fail(tr, ESRCH, "cannot attach to %d: not a process id (pids are positive)", (int)pid);
     return NULL;
   }
   if (pid == getpid()) {
