@@ -99,6 +99,40 @@ describe("lutra command", function()
     assert.is_true(H.wait_gone(pid))
   end)
 
+  it("on SIGINT inside a stop = thread handler, puts back the hitting thread's pc before detaching", function()
+    -- The other thread runs while the handler loops: cleanup has to stop it
+    -- first, and the hitting thread, rewound onto the breakpoint in lutra's
+    -- register cache, must get that pc back (else it resumes past the int3
+    -- in the middle of the function and crashes).
+    local pid, progout = H.start(H.target("spin"), "ready")
+    local s = script([[
+      local f = io.open("/proc/self/stat") local me = f:read("n") f:close()
+      local p = lutra.target
+      p:break_at("tick", {stop = "thread", handler = function(t, bp)
+        if bp.hits == 3 then
+          local o = io.open(arg[1], "w") o:write("ready ", me, "\n") o:close()
+          while true do end -- until the signal
+        end
+      end})
+      p:run()
+    ]])
+    local sync, status = H.tmpname(), H.tmpname()
+    os.execute(string.format("(%s -p %d %s %s >/dev/null 2>%s.err; echo $? > %s) &",
+      H.lutra_bin, pid, s, sync, status, status))
+    local lutra_pid = await_file(sync, "ready (%d+)")
+    os.execute("kill -INT " .. lutra_pid)
+    assert.are.equal("130", await_file(status, "(%d+)"))
+    assert.are.equal("lutra: interrupted by SIGINT\n", H.slurp(status .. ".err"))
+    local q, qerr = require("lutra").attach(pid)
+    assert(q, qerr)
+    local tick = q:symbol("tick")
+    assert.are.equal(H.file_bytes(q, tick, 8), H.mem(pid, tick, 8))
+    q:detach()
+    os.execute("kill -TERM " .. pid)
+    assert.is_true(H.wait_gone(pid))
+    assert.matches("ticks=1", H.slurp(progout))
+  end)
+
   for _, sig in ipairs({"INT", "TERM"}) do
     it("on SIG" .. sig .. " detaches an attached target, which keeps running with its text intact", function()
       local pid, progout = H.start(H.target("spin"), "ready")
@@ -159,6 +193,40 @@ describe("lutra -i", function()
     assert.matches("unexpected symbol near <eof>", out)
     assert.matches("stopped: thread %d+, breakpoint at 0x%x+\nlutra %S+: the target is p", out)
     assert.matches("lutra> 3\n", out)
+  end)
+end)
+
+describe("lutra -i on a terminal", function()
+  it("edits lines with readline through a pty and keeps a history", function()
+    if not os.execute("command -v script >/dev/null") then
+      error("script(1) (util-linux) is needed to drive a pty")
+    end
+    local home = H.tmpname() .. ".home"
+    os.execute("mkdir -p " .. home)
+    local input = H.tmpname()
+    io.open(input, "w"):write(table.concat({
+      "p.pid > 0",
+      "bp = p:break_at('work', function() return 'stop' end)",
+      "r = p:run()",
+      "r.reason, r.thread:arg(1)",
+      "quit",
+      "bp:remove()",
+      "quit",
+    }, "\n") .. "\n"):close()
+    -- script(1) gives lutra a pseudo-terminal as stdin and stdout.
+    local out, err, code = H.sh(string.format("HOME=%s TERM=dumb script -qec '%s -i -- %s 3' /dev/null < %s",
+      home, H.lutra_bin, H.target("loop"), input))
+    local history = H.slurp(home .. "/.lutra_history") or ""
+    os.execute("rm -rf " .. home)
+    assert.are.equal(6, code, err) -- script -e: the status of lutra, the target's
+    out = out:gsub("\r", "")
+    assert.matches("the target is p %(pid %d+, stopped%)", out)
+    assert.matches("lutra> p.pid > 0\ntrue\n", out, 1, true)
+    assert.matches("lutra> r.reason, r.thread:arg(1)\nstopped\t0\n", out, 1, true)
+    assert.matches("stopped: thread %d+, breakpoint at 0x%x+\nlutra %S+: the target is p", out)
+    assert.matches("counter=42", out, 1, true) -- the program ran to its end
+    assert.matches("r = p:run()", history, 1, true)
+    assert.matches("bp:remove()", history, 1, true)
   end)
 end)
 

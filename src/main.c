@@ -28,7 +28,9 @@ static struct {
 static void stop_hook(lua_State *L, lua_Debug *ar) {
   (void)ar;
   lua_sethook(L, NULL, 0, 0);
-  luaL_error(L, "interrupted by %s", lt_signal_name(sig_target.signo));
+  /* no position: the message is lutra's, not a line of the script's */
+  lua_pushfstring(L, "interrupted by %s", lt_signal_name(sig_target.signo));
+  lua_error(L);
 }
 
 static void on_signal(int signo) {

@@ -23,7 +23,10 @@ local function line_reader()
   local tty = os.execute("test -t 0")
   local ok, R = pcall(require, "readline")
   if tty and ok then
-    R.set_options({histfile = (os.getenv("HOME") or "/tmp") .. "/.lutra_history", keeplines = 500})
+    -- History in ~/.lutra_history when HOME is a writable directory.
+    local home = os.getenv("HOME")
+    local writable = home and os.execute(string.format("test -d %q -a -w %q", home, home))
+    R.set_options({histfile = writable and home .. "/.lutra_history" or "", keeplines = 500})
     return function(prompt)
       local line = R.readline(prompt)
       if line and line:match("%S") then R.add_history(line) end

@@ -357,7 +357,22 @@ static int drain_traps(lt_process *p) {
   return 0;
 }
 
+static int detach(lt_process *p);
+
+/* Detaching is cleanup: a pending interruption (the SIGINT that made the
+ * script give up) must not cut it short, or threads would be let go with
+ * their registers still in lutra's cache (a pc rewound onto a breakpoint,
+ * an emulated push). The interruption is kept for whoever waits next. */
 int lt_detach(lt_process *p) {
+  lt_tracer *tr = p->tracer;
+  sig_atomic_t pending = tr->interrupted;
+  tr->interrupted = 0;
+  int rc = detach(p);
+  if (pending) tr->interrupted = 1;
+  return rc;
+}
+
+static int detach(lt_process *p) {
   lt_tracer *tr = p->tracer;
   if (p->state == LT_PS_DETACHED) return 0;
   if (p->state == LT_PS_EXITED) return lt_fail(tr, LT_EEXITED, "process exited");
@@ -431,8 +446,11 @@ void lt_process_free(lt_process *p) {
       lt_bp_restore_all(p);
       uint64_t k;
       void *v;
-      for (size_t i = 0; hm_next(&p->threads, &i, &k, &v);)
-        ptrace(PTRACE_DETACH, ((lt_thread *)v)->tid, 0, 0);
+      for (size_t i = 0; hm_next(&p->threads, &i, &k, &v);) {
+        lt_thread *t = v;
+        if (lt_state_is_stopped(t->state)) lt_thread_flush_regs(t);
+        ptrace(PTRACE_DETACH, t->tid, 0, 0);
+      }
     }
   }
   lt_bp_forget_all(p);
