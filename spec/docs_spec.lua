@@ -43,6 +43,15 @@ describe("docs/API.md", function()
     assert.are.same({}, undocumented(".", lutra.stats))
   end)
 
+  it("documents every function of lutra.host (the lutra command's own)", function()
+    local out, err, code = H.lutra("-e 'for k in pairs(require(\"lutra.host\")) do print(k) end'")
+    assert.are.equal(0, code, err)
+    local names = {}
+    for k in out:gmatch("[^\n]+") do names[k] = true end
+    assert.is_truthy(next(names))
+    assert.are.same({}, undocumented(".", names))
+  end)
+
   it("documents every method of Process, Thread and Regs", function()
     assert.are.same({}, undocumented(":", lutra.core.Process))
     assert.are.same({}, undocumented(":", lutra.core.Thread))

@@ -106,4 +106,70 @@ describe("reliability", function()
     assert.matches("ticks=1", H.slurp(out))
     os.remove(s)
   end)
+  -- The attached spin program after lutra is gone: alive, tick's bytes
+  -- those of the file, and it answers SIGTERM with its own message.
+  local function assert_intact(pid, out)
+    local q = assert(lutra.attach(pid))
+    local tick = q:symbol("tick")
+    assert.are.equal(H.file_bytes(q, tick, 8), H.mem(pid, tick, 8))
+    q:detach()
+    os.execute("kill -TERM " .. pid)
+    assert.is_true(H.wait_gone(pid))
+    assert.matches("ticks=1", H.slurp(out))
+  end
+
+  for _, mode in ipairs({"all", "thread"}) do
+    it("lutra's own bug (an assertion, stop = " .. mode .. ") still detaches an attached target", function()
+      local pid, out = H.start(H.target("spin"), "ready")
+      local _, err, code = H.lutra("-p " .. pid .. " -e 'lutra.target:break_at(\"tick\", {stop = \"" .. mode ..
+        "\", handler = function(t, bp) if bp.hits == 3 then require(\"lutra.host\").internal_error(\"on purpose\") end end})'")
+      assert.are.equal(128 + 6, code) -- SIGABRT, as a failed assert()
+      err = err:gsub("[^\n]*Aborted[^\n]*\n$", "") -- the shell's own report
+      assert.are.equal("lutra: internal error: on purpose\n" ..
+        "lutra: internal error: fatal signal; releasing traced processes\n", err)
+      assert_intact(pid, out)
+    end)
+  end
+
+  it("lutra's own bug kills a spawned target: no orphan left running", function()
+    local pidfile = H.tmpname()
+    local _, err, code = H.lutra("-e 'lutra.target:break_at(\"tick\", function() " ..
+      "local f = io.open(\"" .. pidfile .. "\", \"w\") f:write(lutra.target.pid) f:close() " ..
+      "require(\"lutra.host\").internal_error() end)' -- " .. H.target("spin"))
+    assert.are.equal(128 + 6, code)
+    assert.matches("internal error", err)
+    assert.is_true(H.wait_gone(H.slurp(pidfile)))
+  end)
+
+  it("a script out of Lua memory (--lua-memory) ends in one message, the target detached intact", function()
+    local pid, out = H.start(H.target("spin"), "ready")
+    local _, err, code = H.lutra("--lua-memory 16 -p " .. pid .. " -e 'local keep = {} " ..
+      "lutra.target:break_at(\"tick\", function() for i = 1, 1000 do keep[#keep + 1] = string.rep(\"x\", 1000) .. #keep end end)'")
+    assert.are.equal(1, code)
+    assert.are.equal("lutra: not enough memory (the script reached --lua-memory 16 MB)\n", err)
+    assert_intact(pid, out)
+  end)
+
+  it("counts every hit of a program that blocks SIGTRAP in all its threads", function()
+    local p = assert(lutra.spawn({H.target("blocktrap")}, {stdout = "null"}))
+    local bp = p:break_at("work")
+    local r = p:run()
+    assert.are.same({reason = "exited", code = 0}, r)
+    assert.are.equal(4000, bp.hits)
+  end)
+
+  it("200 threads in waves of 20: every hit, every thread's birth and exit", function()
+    local out = H.tmpname()
+    local p = assert(lutra.spawn({H.target("waves")}, {stdout = out}))
+    local bp = p:break_at("work")
+    local born, died = {}, {}
+    p:on("thread_create", function(_, nt) born[#born + 1] = nt.tid end)
+    p:on("thread_exit", function(t) died[t.tid] = true end)
+    local r = p:run()
+    assert.are.same({reason = "exited", code = 0}, r)
+    assert.are.equal(10000, bp.hits)
+    assert.are.equal(200, #born)
+    for _, tid in ipairs(born) do assert.is_true(died[tid], "no exit for thread " .. tid) end
+    assert.are.equal("calls=10000\n", H.slurp(out))
+  end)
 end)

@@ -23,7 +23,77 @@ static struct {
   lua_State *L;
   lt_tracer *tr;
   volatile sig_atomic_t signo;
+  volatile sig_atomic_t fatal; /* a fatal signal's cleanup has begun */
 } sig_target;
+
+/* The Lua state's allocator: counts what Lua holds, and refuses to grow
+ * past `limit` (0: no limit; --lua-memory), so that a runaway script ends
+ * in Lua's "not enough memory" error and an orderly cleanup instead of
+ * the whole machine swapping. */
+typedef struct {
+  size_t used, limit;
+} lua_memory;
+
+static void *counted_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
+  lua_memory *m = ud;
+  size_t old = ptr ? osize : 0;
+  if (nsize == 0) {
+    free(ptr);
+    m->used -= old;
+    return NULL;
+  }
+  if (m->limit && nsize > old && m->used - old + nsize > m->limit) return NULL;
+  void *p = realloc(ptr, nsize);
+  if (p) m->used = m->used - old + nsize;
+  return p;
+}
+
+/* lutra's own bug (a failed assertion, a fault in lutra): before dying,
+ * put every traced program back as it was (int3 bytes removed, attached
+ * ones detached, spawned ones killed), then die of the same signal. */
+static void on_fatal(int signo) {
+  if (!sig_target.fatal) {
+    sig_target.fatal = 1;
+    static const char msg[] = "lutra: internal error: fatal signal; releasing traced processes\n";
+    ssize_t w = write(2, msg, sizeof msg - 1);
+    (void)w;
+    if (sig_target.tr) lt_tracer_release_all(sig_target.tr);
+  }
+  signal(signo, SIG_DFL);
+  raise(signo);
+}
+
+/* An error outside any protected call: lutra's bug. abort() reaches
+ * on_fatal, which releases the traced processes. */
+static int panic(lua_State *L) {
+  const char *msg = lua_tostring(L, -1);
+  fprintf(stderr, "lutra: internal error: Lua panic: %s\n", msg ? msg : "(no message)");
+  abort();
+}
+
+/* lutra.host: what only the lutra command offers scripts. */
+static int host_set_memory_limit(lua_State *L) {
+  lua_memory *m;
+  lua_getallocf(L, (void **)&m);
+  lua_Integer mb = luaL_checkinteger(L, 1);
+  luaL_argcheck(L, mb >= 0, 1, "megabytes, 0 for no limit");
+  m->limit = (size_t)mb << 20;
+  return 0;
+}
+
+/* Like gdb's `maint internal-error`: lutra's own assertion failing, on
+ * purpose, so that the specs can check what a real one leaves behind. */
+static int host_internal_error(lua_State *L) {
+  fprintf(stderr, "lutra: internal error: %s\n", luaL_optstring(L, 1, "on request"));
+  abort();
+}
+
+static int open_host(lua_State *L) {
+  static const luaL_Reg f[] = {{"set_memory_limit", host_set_memory_limit},
+                               {"internal_error", host_internal_error}, {NULL, NULL}};
+  luaL_newlib(L, f);
+  return 1;
+}
 
 static void stop_hook(lua_State *L, lua_Debug *ar) {
   (void)ar;
@@ -85,6 +155,8 @@ static void set_lua_path(lua_State *L) {
   lua_getfield(L, -1, "preload");
   lua_pushcfunction(L, luaopen_lutra_core);
   lua_setfield(L, -2, "lutra.core");
+  lua_pushcfunction(L, open_host);
+  lua_setfield(L, -2, "lutra.host");
   lua_pop(L, 2);
 }
 
@@ -134,7 +206,9 @@ static int pmain(lua_State *L) {
 }
 
 int main(int argc, char **argv) {
-  lua_State *L = luaL_newstate();
+  lua_memory mem = {0, 0}; /* lives as long as the Lua state */
+  lua_State *L = lua_newstate(counted_alloc, &mem);
+  if (L) lua_atpanic(L, panic);
   if (!L) {
     fprintf(stderr, "lutra: cannot create the Lua state: out of memory\n");
     return 1;
@@ -147,6 +221,13 @@ int main(int argc, char **argv) {
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
   sigaction(SIGHUP, &sa, NULL);
+  sa.sa_handler = on_fatal;
+  sa.sa_flags = SA_RESETHAND | SA_NODEFER; /* a fault in the cleanup kills at once */
+  sigaction(SIGABRT, &sa, NULL);
+  sigaction(SIGSEGV, &sa, NULL);
+  sigaction(SIGBUS, &sa, NULL);
+  sigaction(SIGILL, &sa, NULL);
+  sigaction(SIGFPE, &sa, NULL);
   lua_pushcfunction(L, traceback);
   lua_pushcfunction(L, pmain);
   lua_pushinteger(L, argc);

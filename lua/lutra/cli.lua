@@ -9,7 +9,8 @@ usage: lutra SCRIPT.lua [ARGS...] [-- PROGRAM [ARGS...]]
        lutra trace [-c] [--json] [-o FILE] PATTERN... (-- PROGRAM [ARGS...] | -p PID)
 options: -i (a Lua prompt with the target at hand once the script has run),
          --stats (print lutra's own cost at exit), --no-pin (let the program
-         run on every CPU: slower stops, for CPU-bound parallel programs), --help, --version]==]
+         run on every CPU: slower stops, for CPU-bound parallel programs),
+         --lua-memory MB (the most memory the script may hold), --help, --version]==]
 
 local function usage_error(msg)
   io.stderr:write("lutra: ", msg, "\n", USAGE, "\n")
@@ -27,8 +28,20 @@ local function status_of(result)
   return 0
 end
 
+local memory_limit -- MB, from --lua-memory
+
 -- lutra's own Lua files: their frames are noise in a user's traceback.
 local OWN_DIR = (debug.getinfo(1, "S").source:match("^@(.*/)") or "\0")
+
+-- Lua reports running out of memory without calling the message handler:
+-- say which limit was reached.
+local function explain(err)
+  if err == "not enough memory" then
+    return memory_limit and string.format("not enough memory (the script reached --lua-memory %d MB)", memory_limit)
+      or "not enough memory"
+  end
+  return err
+end
 
 -- The script's error as one clear block: the message, then the frames of
 -- the user's code (none when the error is lutra's answer to bad input,
@@ -36,6 +49,7 @@ local OWN_DIR = (debug.getinfo(1, "S").source:match("^@(.*/)") or "\0")
 local function traceback(err)
   if type(err) ~= "string" then err = tostring(err) end
   if err:match("^interrupted") then return err end
+
   local frames = {}
   for line in debug.traceback("", 2):gmatch("[^\n]+") do
     local trimmed = line:match("^%s*(.-)$")
@@ -81,6 +95,12 @@ local function parse(args)
       o.interactive = true
     elseif a == "--no-pin" then
       o.no_pin = true
+    elseif a == "--lua-memory" then
+      i = i + 1
+      o.lua_memory = math.tointeger(tonumber(args[i] or ""))
+      if not o.lua_memory or o.lua_memory < 1 then
+        return nil, string.format("--lua-memory: '%s' is not a number of megabytes", tostring(args[i]))
+      end
     elseif a == "-h" or a == "--help" then
       o.help = true
     elseif a == "-v" or a == "--version" then
@@ -108,6 +128,12 @@ function M.main(args, version)
 
   local lutra = require "lutra"
   _G.lutra = lutra
+  if o.lua_memory then
+    local ok, host = pcall(require, "lutra.host")
+    if not ok then return usage_error("--lua-memory needs the lutra command") end
+    host.set_memory_limit(o.lua_memory)
+    memory_limit = o.lua_memory
+  end
 
   local chunk, lerr
   if o.chunk then
@@ -145,7 +171,7 @@ function M.main(args, version)
 
   local ok, res = xpcall(chunk, traceback, table.unpack(o.script_args))
   if not ok then
-    io.stderr:write("lutra: ", res, "\n")
+    io.stderr:write("lutra: ", explain(res), "\n")
     return 1
   end
   local function prompt()
@@ -162,7 +188,7 @@ function M.main(args, version)
     while target.state == "stopped" or target.state == "running" do
       ok, result = xpcall(target.run, traceback, target)
       if not ok then
-        io.stderr:write("lutra: ", result, "\n")
+        io.stderr:write("lutra: ", explain(result), "\n")
         return 1
       end
       if result.reason ~= "stopped" then break end

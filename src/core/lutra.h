@@ -100,6 +100,10 @@ lt_tracer *lt_tracer_new(void);
 void lt_tracer_free(lt_tracer *tr);
 /* Make a blocking wait return EINTR-style at once (async-signal-safe). */
 void lt_tracer_interrupt(lt_tracer *tr);
+/* Last resort, for the host's fatal-signal handler (lutra's own bug):
+ * kill every spawned process and detach every attached one, removing
+ * every int3, as lt_tracer_free would, but without freeing anything. */
+void lt_tracer_release_all(lt_tracer *tr);
 
 lt_process *lt_spawn(lt_tracer *tr, const lt_spawn_opts *opts);
 lt_process *lt_attach(lt_tracer *tr, pid_t pid);

@@ -25,6 +25,15 @@ void lt_tracer_free(lt_tracer *tr) {
 
 void lt_tracer_interrupt(lt_tracer *tr) { tr->interrupted = 1; }
 
+void lt_tracer_release_all(lt_tracer *tr) {
+  for (lt_process *p = tr->procs; p; p = p->next) {
+    lt_pstate st = lt_process_state(p);
+    if (st != LT_PS_STOPPED && st != LT_PS_RUNNING) continue;
+    if (p->spawned) lt_kill(p);
+    else lt_detach(p);
+  }
+}
+
 int lt_tracer_add_thread(lt_tracer *tr, lt_thread *t) {
   if (hm_put(&tr->tids, (uint64_t)t->tid, t) < 0)
     return lt_fail(tr, ENOMEM, "thread %d: out of memory", (int)t->tid);
