@@ -172,4 +172,19 @@ describe("reliability", function()
     for _, tid in ipairs(born) do assert.is_true(died[tid], "no exit for thread " .. tid) end
     assert.are.equal("calls=10000\n", H.slurp(out))
   end)
+  it("lutra SIGKILLed: the kernel kills the spawned target (PTRACE_O_EXITKILL)", function()
+    -- No breakpoint: without EXITKILL the program would run on for ever.
+    local sync = H.tmpname()
+    os.execute(string.format("(%s -e 'local f = io.open(\"/proc/self/stat\") local me = f:read(\"n\") f:close() " ..
+      "local o = io.open(\"%s\", \"w\") o:write(me, \" \", lutra.target.pid, \"\\n\") o:close() lutra.target:run()' -- %s >/dev/null 2>&1) &",
+      H.lutra_bin, sync, H.target("spin")))
+    local deadline = os.time() + 10
+    while not (H.slurp(sync) or ""):match("%d+ %d+") do
+      assert(os.time() <= deadline, "lutra did not start the program")
+      os.execute("sleep 0.01")
+    end
+    local me, target = H.slurp(sync):match("(%d+) (%d+)")
+    os.execute("kill -KILL " .. me)
+    assert.is_true(H.wait_gone(target))
+  end)
 end)
