@@ -97,4 +97,71 @@ describe("symbols", function()
     p:run()
     assert.are.same({"level5", "level4", "level3", "level2", "level1", "main"}, names)
   end)
+  -- hidden's secret() is static: once stripped, only separate symbols name it.
+  local function count_secret(program, env)
+    return H.sh(string.format("%s %s -e 'local p = lutra.target local bp = p:break_at(\"secret\") " ..
+      "local r = p:run() print(bp.hits, r.code, (p:symbolize(p:symbol(\"secret\") or 0)))' -- %s 4",
+      env or "", H.lutra_bin, program))
+  end
+
+  it("break on a static function of a stripped program through its MiniDebugInfo (.gnu_debugdata)", function()
+    local out, err, code = count_secret(H.target("hidden_mini"))
+    assert.are.equal(0, code, err)
+    assert.matches("^sum=18\n4\t0\t", out)
+  end)
+
+  it("break on a static function of a stripped program through its .gnu_debuglink file", function()
+    local out, err, code = count_secret(H.target("hidden_linked"))
+    assert.are.equal(0, code, err)
+    assert.matches("\n4\t0\t", out)
+  end)
+
+  it("break on a static function of a stripped program through debuginfod (DEBUGINFOD_URLS)", function()
+    if not os.execute("command -v debuginfod >/dev/null") then
+      error("debuginfod is not installed (scripts/deps installs it)")
+    end
+    -- Without a server the name is unknown: the server is what finds it.
+    local _, err0, code0 = count_secret(H.target("hidden_bare"), "DEBUGINFOD_URLS=")
+    assert.are.equal(1, code0)
+    assert.matches("no symbol 'secret'", err0, 1, true)
+
+    local port = 20000 + math.random(0, 9999) + (math.floor(os.time()) % 7) * 3000
+    local db, log = H.tmpname() .. ".db", H.tmpname()
+    os.execute(string.format("debuginfod -F %s/targets/debuginfod -p %d -d %s -t 0 -g 0 >%s 2>&1 & echo $! > %s.pid",
+      H.build, port, db, log, log))
+    local server = H.slurp(log .. ".pid"):match("%d+")
+    local url = "http://127.0.0.1:" .. port
+    -- Ready once it serves the file (each try with a fresh cache: a miss
+    -- is cached).
+    local bid = io.popen("readelf -n " .. H.target("hidden_bare") .. " | awk '/Build ID/{print $3}'"):read("l")
+    local deadline = os.time() + 20
+    local cache
+    repeat
+      assert(os.time() <= deadline, "debuginfod did not serve the file: " .. (H.slurp(log) or ""))
+      cache = H.tmpname() .. ".cache"
+      local _, _, c = H.sh(string.format("DEBUGINFOD_URLS=%s DEBUGINFOD_CACHE_PATH=%s debuginfod-find debuginfo %s",
+        url, cache, bid))
+      os.execute("rm -rf " .. cache)
+      if c ~= 0 then os.execute("sleep 0.1") end
+    until c == 0
+    cache = H.tmpname() .. ".cache"
+    local out, err, code = count_secret(H.target("hidden_bare"),
+      string.format("DEBUGINFOD_URLS=%s DEBUGINFOD_CACHE_PATH=%s", url, cache))
+    os.execute("kill " .. server .. "; rm -rf " .. cache .. " " .. db .. "*")
+    assert.are.equal(0, code, err)
+    assert.matches("\n4\t0\t", out)
+  end)
+  it("warns once about a mapped ELF object it cannot read, and not about data files", function()
+    local bad, data = H.tmpname(), H.tmpname()
+    io.open(bad, "wb"):write(H.slurp(H.target("loop")):sub(1, 200)):close()
+    io.open(data, "wb"):write("just data\n"):close()
+    local out, err, code = H.lutra(string.format("-e 'local p = lutra.target " ..
+      "p:break_at(\"mapped\", function() p:modules() p:symbol(\"nosuch\") p:modules() end)' -- %s %s %s",
+      H.target("mapper"), bad, data))
+    assert.are.equal(0, code, err)
+    assert.are.equal("mapped 2\n", out)
+    err = err:gsub("process %d+", "process PID")
+    assert.are.equal("lutra: warning: process PID: " .. bad ..
+      ": truncated ELF file (its headers point past its end); its symbols are unknown\n", err)
+  end)
 end)

@@ -184,6 +184,13 @@ local function libraries_unmapped(p)
   return true
 end
 
+local function in_executable(p, addr)
+  for _, m in ipairs(p:modules()) do
+    if m.executable then return addr >= m.base and addr < m["end"] end
+  end
+  return false
+end
+
 local function add_pending(p, bp)
   local s = state.of(p)
   s.pending[#s.pending + 1] = bp
@@ -251,12 +258,17 @@ function M.break_at(p, where, opts)
   end
   local bp = new_bp(p, where, opts)
   local addr = p:symbol(where)
+  local modname = where:match("^(.*):[^:]+$")
+  if addr and not modname and libraries_unmapped(p) and not in_executable(p, addr) then
+    -- Found only in the loader (its own strlen, ...) while the libraries
+    -- are not mapped yet: the program's is decided at entry.
+    addr = nil
+  end
   if addr then
     local ok, err = attach_bp(p, bp, addr)
     if not ok then error(string.format("break_at %q: %s", where, err), 2) end
     return bp
   end
-  local modname = where:match("^(.*):[^:]+$")
   if opts.pending or (modname and not module_loaded(p, modname)) then
     return add_pending(p, bp)
   end

@@ -16,6 +16,13 @@
 
 #include "internal.h"
 
+/* A mapped ELF object lutra cannot read: said once per file, on stderr
+ * (the engine's only output: a user must know why a name is unknown). */
+static void module_warning(void *ud, const char *msg) {
+  lt_process *p = ud;
+  fprintf(stderr, "lutra: warning: process %d: %s\n", (int)p->pid, msg);
+}
+
 static lt_process *process_new(lt_tracer *tr, pid_t pid, bool spawned) {
   lt_process *p = calloc(1, sizeof *p);
   if (!p) {
@@ -31,6 +38,8 @@ static lt_process *process_new(lt_tracer *tr, pid_t pid, bool spawned) {
   hm_init(&p->breakpoints);
   hm_init(&p->ifuncs);
   lt_modules_init(&p->mods);
+  p->mods.warn = module_warning;
+  p->mods.warn_ud = p;
   lt_tracer_link(tr, p);
   return p;
 }

@@ -69,12 +69,18 @@ int lt_symbol(lt_process *p, const char *spec, uint64_t *addr, const lt_module *
     if (mod) *mod = md;
     return 0;
   }
-  for (size_t i = 0; i < m->n; i++) {
-    const lt_sym *s = lt_symtab_lookup(m->mods[i].syms, spec);
-    if (s) {
-      *addr = symbol_address(p, &m->mods[i], s);
-      if (mod) *mod = &m->mods[i];
-      return 0;
+  /* The executable, the libraries in map order, and the dynamic loader
+   * last: with its debug symbols installed, the loader has its own
+   * strlen, memcpy, ... which the program never calls. */
+  for (int loader = 0; loader <= 1; loader++) {
+    for (size_t i = 0; i < m->n; i++) {
+      if (m->mods[i].is_loader != loader) continue;
+      const lt_sym *s = lt_symtab_lookup(m->mods[i].syms, spec);
+      if (s) {
+        *addr = symbol_address(p, &m->mods[i], s);
+        if (mod) *mod = &m->mods[i];
+        return 0;
+      }
     }
   }
   return lt_fail(p->tracer, LT_ENOSYM, "no symbol '%s' in process %d (%zu modules searched)", spec,

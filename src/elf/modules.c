@@ -44,6 +44,12 @@ static lt_symtab *symtab_for(lt_modules *m, const char *open_path, const char *p
   char err[256];
   int code;
   lt_symtab *s = lt_symtab_open(open_path, path, err, sizeof err, &code);
+  if (!s && code != LT_SYMTAB_NOT_ELF && m->warn) {
+    char msg[512];
+    snprintf(msg, sizeof msg, "%s%s%s; its symbols are unknown", err, code > 0 ? ": " : "",
+             code > 0 ? strerror(code) : "");
+    m->warn(m->warn_ud, msg);
+  }
   if (!s) { /* remember the failure with an empty table */
     s = calloc(1, sizeof *s);
     if (!s) return NULL;
@@ -122,6 +128,9 @@ int lt_modules_refresh(lt_modules *m, pid_t pid, char *err, size_t errlen) {
     mod->bias = mod->base - s->first_load;
     mod->syms = s;
     mod->is_exe = strcmp(name, exe) == 0;
+    const char *slash = strrchr(name, '/');
+    const char *base = slash ? slash + 1 : name;
+    mod->is_loader = strncmp(base, "ld-linux", 8) == 0 || strncmp(base, "ld.so", 5) == 0;
   }
   fclose(f);
   /* The executable leads the search order. */

@@ -1,7 +1,12 @@
 /* symtab.c: reads .symtab and .dynsym of one ELF file with libelf into
- * arrays sorted by name (lookup) and by address (symbolize). */
+ * arrays sorted by name (lookup) and by address (symbolize). A file
+ * without .symtab (stripped) gets the symbols of its separate debug
+ * information through libdwfl's cascade, as gdb finds them: a debug file
+ * by build-id or .gnu_debuglink under /usr/lib/debug, debuginfod when
+ * DEBUGINFOD_URLS is set, else the MiniDebugInfo in .gnu_debugdata. */
 #include "symtab.h"
 
+#include <elfutils/libdwfl.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <fcntl.h>
@@ -36,51 +41,97 @@ static lt_symtab *fail(lt_symtab *s, int fd, Elf *e, char *err, size_t errlen, i
   return NULL;
 }
 
-static int collect(lt_symtab *s, Elf *e, size_t *cap, size_t *strcap, size_t *strlen_) {
+typedef struct {
+  size_t cap, strcap, strlen;
+} growth;
+
+/* Appends one symbol (name without its version suffix); names are kept as
+ * offsets into `strings` until the table is complete (it may move). */
+static int add_sym(lt_symtab *s, growth *g, const char *name, const GElf_Sym *sym) {
+  int type = GELF_ST_TYPE(sym->st_info);
+  if (sym->st_shndx == SHN_UNDEF || sym->st_value == 0) return 0;
+  if (type != STT_FUNC && type != STT_OBJECT && type != STT_GNU_IFUNC && type != STT_NOTYPE)
+    return 0;
+  if (!name || !*name) return 0;
+  size_t len = strcspn(name, "@"); /* malloc@@GLIBC_2.2.5 -> malloc */
+  if (g->strlen + len + 1 > g->strcap) {
+    size_t nc = (g->strcap ? g->strcap * 2 : 4096) + len + 1;
+    char *ns = realloc(s->strings, nc);
+    if (!ns) return -1;
+    s->strings = ns;
+    g->strcap = nc;
+  }
+  if (s->n == g->cap) {
+    size_t nc = g->cap ? g->cap * 2 : 256;
+    lt_sym *ns = realloc(s->syms, nc * sizeof *ns);
+    if (!ns) return -1;
+    s->syms = ns;
+    g->cap = nc;
+  }
+  memcpy(s->strings + g->strlen, name, len);
+  s->strings[g->strlen + len] = 0;
+  s->syms[s->n].name = (const char *)(uintptr_t)g->strlen;
+  s->syms[s->n].value = sym->st_value;
+  s->syms[s->n].size = sym->st_size;
+  s->syms[s->n].type = type;
+  s->n++;
+  g->strlen += len + 1;
+  return 0;
+}
+
+/* .symtab and .dynsym of the file itself; *has_symtab tells whether there
+ * was a .symtab. */
+static int collect(lt_symtab *s, Elf *e, growth *g, bool *has_symtab) {
   Elf_Scn *scn = NULL;
   while ((scn = elf_nextscn(e, scn))) {
     GElf_Shdr sh;
     if (!gelf_getshdr(scn, &sh)) return -1;
     if (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM) continue;
+    if (sh.sh_type == SHT_SYMTAB) *has_symtab = true;
     Elf_Data *d = elf_getdata(scn, NULL);
     if (!d || sh.sh_entsize == 0) continue;
     size_t count = sh.sh_size / sh.sh_entsize;
     for (size_t i = 0; i < count; i++) {
       GElf_Sym sym;
       if (!gelf_getsym(d, (int)i, &sym)) break;
-      int type = GELF_ST_TYPE(sym.st_info);
-      if (sym.st_shndx == SHN_UNDEF || sym.st_value == 0) continue;
-      if (type != STT_FUNC && type != STT_OBJECT && type != STT_GNU_IFUNC && type != STT_NOTYPE)
-        continue;
-      const char *name = elf_strptr(e, sh.sh_link, sym.st_name);
-      if (!name || !*name) continue;
-      size_t len = strcspn(name, "@"); /* malloc@@GLIBC_2.2.5 -> malloc */
-      if (*strlen_ + len + 1 > *strcap) {
-        size_t nc = (*strcap ? *strcap * 2 : 4096) + len + 1;
-        char *ns = realloc(s->strings, nc);
-        if (!ns) return -1;
-        s->strings = ns;
-        *strcap = nc;
-      }
-      if (s->n == *cap) {
-        size_t nc = *cap ? *cap * 2 : 256;
-        lt_sym *ns = realloc(s->syms, nc * sizeof *ns);
-        if (!ns) return -1;
-        s->syms = ns;
-        *cap = nc;
-      }
-      memcpy(s->strings + *strlen_, name, len);
-      s->strings[*strlen_ + len] = 0;
-      /* names point into `strings`, which may move: keep offsets for now */
-      s->syms[s->n].name = (const char *)(uintptr_t)*strlen_;
-      s->syms[s->n].value = sym.st_value;
-      s->syms[s->n].size = sym.st_size;
-      s->syms[s->n].type = type;
-      s->n++;
-      *strlen_ += len + 1;
+      if (add_sym(s, g, elf_strptr(e, sh.sh_link, sym.st_name), &sym) < 0) return -1;
     }
   }
   return 0;
+}
+
+/* A stripped file: the symbols libdwfl finds for it elsewhere. Values are
+ * the file's link-time addresses, as in collect(). Returns how many were
+ * added, -1 when memory ran out. */
+static long collect_separate(lt_symtab *s, const char *path, growth *g) {
+  static const Dwfl_Callbacks offline = {
+      .find_elf = dwfl_build_id_find_elf,
+      .find_debuginfo = dwfl_standard_find_debuginfo,
+      .section_address = dwfl_offline_section_address,
+  };
+  Dwfl *d = dwfl_begin(&offline);
+  if (!d) return 0;
+  long added = 0;
+  Dwfl_Module *mod = dwfl_report_offline(d, "", path, -1);
+  if (dwfl_report_end(d, NULL, NULL) == 0 && mod) {
+    int n = dwfl_module_getsymtab(mod);
+    for (int i = 1; i < n; i++) {
+      GElf_Sym sym;
+      GElf_Addr addr;
+      GElf_Word shndx;
+      const char *name = dwfl_module_getsym_info(mod, i, &sym, &addr, &shndx, NULL, NULL);
+      if (!name) continue;
+      if (shndx != SHN_UNDEF && sym.st_shndx == SHN_UNDEF) sym.st_shndx = (Elf64_Section)shndx;
+      size_t before = s->n;
+      if (add_sym(s, g, name, &sym) < 0) {
+        added = -1;
+        break;
+      }
+      added += (long)(s->n - before);
+    }
+  }
+  dwfl_end(d);
+  return added;
 }
 
 lt_symtab *lt_symtab_open(const char *path, const char *display, char *err, size_t errlen,
@@ -93,27 +144,36 @@ lt_symtab *lt_symtab_open(const char *path, const char *display, char *err, size
     int e = errno;
     return fail(s, -1, NULL, err, errlen, code, e, "%s: cannot open", display);
   }
-  struct stat sb;
+  struct stat sb = {0};
   if (fstat(fd, &sb) == 0) {
     s->dev = sb.st_dev;
     s->ino = sb.st_ino;
     s->mtime = (int64_t)sb.st_mtime;
   }
   if (elf_version(EV_CURRENT) == EV_NONE)
-    return fail(s, fd, NULL, err, errlen, code, -1, "%s: libelf is out of date", display);
+    return fail(s, fd, NULL, err, errlen, code, LT_SYMTAB_BAD_ELF, "%s: libelf is out of date", display);
   Elf *e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
   if (!e || elf_kind(e) != ELF_K_ELF)
-    return fail(s, fd, e, err, errlen, code, -1, "%s: not an ELF file", display);
+    return fail(s, fd, e, err, errlen, code, LT_SYMTAB_NOT_ELF, "%s: not an ELF file", display);
   GElf_Ehdr eh;
   if (!gelf_getehdr(e, &eh))
-    return fail(s, fd, e, err, errlen, code, -1, "%s: truncated or corrupt ELF header", display);
+    return fail(s, fd, e, err, errlen, code, LT_SYMTAB_BAD_ELF, "%s: truncated or corrupt ELF header", display);
   if (gelf_getclass(e) != ELFCLASS64 || eh.e_machine != EM_X86_64)
-    return fail(s, fd, e, err, errlen, code, -1, "%s: not an x86_64 ELF file", display);
+    return fail(s, fd, e, err, errlen, code, LT_SYMTAB_BAD_ELF, "%s: not an x86_64 ELF file", display);
+  /* Headers past the end of the file: truncated (a half-copied library)
+   * or corrupt. libelf would read nothing from them and say nothing. */
+  size_t nsh = 0;
+  if (elf_getshdrnum(e, &nsh) != 0) nsh = 0;
+  uint64_t size = (uint64_t)sb.st_size;
+  if (size > 0 && ((uint64_t)eh.e_phnum * eh.e_phentsize > size || eh.e_phoff > size - (uint64_t)eh.e_phnum * eh.e_phentsize ||
+      (nsh && ((uint64_t)nsh * eh.e_shentsize > size || eh.e_shoff > size - (uint64_t)nsh * eh.e_shentsize))))
+    return fail(s, fd, e, err, errlen, code, LT_SYMTAB_BAD_ELF,
+                "%s: truncated ELF file (its headers point past its end)", display);
   s->entry = eh.e_entry;
   s->is_dyn = eh.e_type == ET_DYN;
   size_t nph = 0;
   if (elf_getphdrnum(e, &nph) != 0)
-    return fail(s, fd, e, err, errlen, code, -1, "%s: corrupt program headers", display);
+    return fail(s, fd, e, err, errlen, code, LT_SYMTAB_BAD_ELF, "%s: corrupt program headers", display);
   for (size_t i = 0; i < nph; i++) {
     GElf_Phdr ph;
     if (gelf_getphdr(e, (int)i, &ph) && ph.p_type == PT_LOAD) {
@@ -121,11 +181,14 @@ lt_symtab *lt_symtab_open(const char *path, const char *display, char *err, size
       break;
     }
   }
-  size_t cap = 0, strcap = 0, used = 0;
-  if (collect(s, e, &cap, &strcap, &used) < 0)
-    return fail(s, fd, e, err, errlen, code, -1, "%s: corrupt symbol table", display);
+  growth g = {0, 0, 0};
+  bool has_symtab = false;
+  if (collect(s, e, &g, &has_symtab) < 0)
+    return fail(s, fd, e, err, errlen, code, LT_SYMTAB_BAD_ELF, "%s: corrupt symbol table", display);
   elf_end(e);
   close(fd);
+  if (!has_symtab && collect_separate(s, path, &g) < 0)
+    return fail(s, -1, NULL, err, errlen, code, ENOMEM, "%s: out of memory", display);
   for (size_t i = 0; i < s->n; i++)
     s->syms[i].name = s->strings + (uintptr_t)s->syms[i].name;
   qsort(s->syms, s->n, sizeof *s->syms, by_name);

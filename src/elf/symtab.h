@@ -29,8 +29,12 @@ typedef struct lt_symtab {
   int valid; /* 0: the file is not an ELF we can read */
 } lt_symtab;
 
+/* lt_symtab_open's codes besides errno values. */
+#define LT_SYMTAB_NOT_ELF (-1) /* not an ELF file at all (a data file) */
+#define LT_SYMTAB_BAD_ELF (-2) /* an ELF file lutra cannot use: truncated, corrupt, not x86_64 */
+
 /* Opens and indexes `path`. On failure NULL, with a message and a code
- * (an errno value or -1 for "not a usable ELF"). */
+ * (an errno value or one of the above). */
 lt_symtab *lt_symtab_open(const char *path, const char *display, char *err, size_t errlen,
                           int *code);
 void lt_symtab_free(lt_symtab *s);
@@ -44,6 +48,7 @@ typedef struct {
   uint64_t bias;  /* runtime address - link-time address */
   lt_symtab *syms; /* NULL when the file is not an ELF we can read */
   int is_exe;
+  int is_loader; /* the dynamic loader (ld-linux*.so*, ld.so*) */
 } lt_module;
 
 typedef struct {
@@ -51,6 +56,10 @@ typedef struct {
   size_t n;
   lt_symtab **cache; /* symtabs by file, kept across refreshes */
   size_t ncache;
+  /* Told once per file when a mapped object that is (or claims to be) an
+   * ELF file cannot be read: its symbols are unknown. May be NULL. */
+  void (*warn)(void *ud, const char *msg);
+  void *warn_ud;
 } lt_modules;
 
 void lt_modules_init(lt_modules *m);

@@ -210,9 +210,19 @@ static int p_symbols(lua_State *L) {
   lt_process *p = checkp(L);
   const char *glob = luaL_checkstring(L, 2);
   const lt_modules *m = lt_process_modules(p);
+  /* "libc.so.6:str*" lists one module's */
+  const lt_module *only = NULL;
+  const char *colon = strrchr(glob, ':');
+  if (colon && colon != glob) {
+    lua_pushlstring(L, glob, (size_t)(colon - glob));
+    only = lt_modules_find(m, lua_tostring(L, -1));
+    lua_pop(L, 1);
+    if (only) glob = colon + 1;
+  }
   lua_newtable(L);
   lua_Integer n = 0;
   for (size_t i = 0; i < m->n; i++) {
+    if (only && &m->mods[i] != only) continue;
     const lt_symtab *s = m->mods[i].syms;
     for (size_t j = 0; j < s->n; j++) {
       const lt_sym *y = &s->syms[j];
