@@ -214,7 +214,10 @@ describe("lutra -i on a terminal", function()
       "quit",
     }, "\n") .. "\n"):close()
     -- script(1) gives lutra a pseudo-terminal as stdin and stdout.
-    local out, err, code = H.sh(string.format("HOME=%s TERM=dumb script -qec '%s -i -- %s 3' /dev/null < %s",
+    -- Under ASan, leaks are not checked here: libreadline keeps its
+    -- history and keymaps until exit, by design (the same session without
+    -- a terminal, in the spec above, is checked).
+    local out, err, code = H.sh(string.format("ASAN_OPTIONS=detect_leaks=0 HOME=%s TERM=dumb script -qec '%s -i -- %s 3' /dev/null < %s",
       home, H.lutra_bin, H.target("loop"), input))
     local history = H.slurp(home .. "/.lutra_history") or ""
     os.execute("rm -rf " .. home)

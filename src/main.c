@@ -52,7 +52,7 @@ static void *counted_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
  * put every traced program back as it was (int3 bytes removed, attached
  * ones detached, spawned ones killed), then die of the same signal. */
 static void on_fatal(int signo) {
-  if (!sig_target.fatal) {
+  if (!sig_target.fatal && sig_target.L) { /* L is NULL once the tracer is gone */
     sig_target.fatal = 1;
     static const char msg[] = "lutra: internal error: fatal signal; releasing traced processes\n";
     ssize_t w = write(2, msg, sizeof msg - 1);
@@ -104,7 +104,7 @@ static void stop_hook(lua_State *L, lua_Debug *ar) {
 }
 
 static void on_signal(int signo) {
-  if (sig_target.signo) return; /* cleanup is under way */
+  if (sig_target.signo || !sig_target.L) return; /* cleanup is under way, or done */
   sig_target.signo = signo;
   if (sig_target.tr) lt_tracer_interrupt(sig_target.tr);
   lua_sethook(sig_target.L, stop_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
@@ -244,5 +244,9 @@ int main(int argc, char **argv) {
     if (status == 0 || status == 1) status = 128 + sig_target.signo;
   }
   lua_close(L); /* every __gc: breakpoints removed, kill or detach */
+  /* The tracer is gone: a fatal signal from here on (a sanitizer's report
+   * at exit) has nothing to release. */
+  sig_target.tr = NULL;
+  sig_target.L = NULL;
   return status;
 }

@@ -191,7 +191,7 @@ lt_symtab *lt_symtab_open(const char *path, const char *display, char *err, size
     return fail(s, -1, NULL, err, errlen, code, ENOMEM, "%s: out of memory", display);
   for (size_t i = 0; i < s->n; i++)
     s->syms[i].name = s->strings + (uintptr_t)s->syms[i].name;
-  qsort(s->syms, s->n, sizeof *s->syms, by_name);
+  if (s->n) qsort(s->syms, s->n, sizeof *s->syms, by_name);
   /* .symtab and .dynsym repeat each other: keep one of each name+value. */
   size_t w = 0;
   for (size_t i = 0; i < s->n; i++) {
