@@ -162,6 +162,28 @@ do
     median(free_), median(pinned)))
 end
 
+-- Syscall tracing with a filter on another syscall: 1,000,000 getppid
+-- calls, the filter on openat. A seccomp filter (the default for a spawned
+-- program) makes getppid free; without it (seccomp = false) every call
+-- stops twice and is resumed inside the engine.
+do
+  local sys = BB .. "/sys 1000000"
+  local chunk = "lutra.target:on(\"syscall\", {filter = {\"openat\"}, seccomp = %s, fn = function() end})"
+  local plain, sec, nosec, st = {}, {}, {}, {}
+  for _ = 1, REPS do
+    plain[#plain + 1] = sh(sys)
+    sec[#sec + 1] = sh(string.format("%s -e '%s' -- %s", B .. "/lutra", chunk:format("true"), sys))
+    nosec[#nosec + 1] = sh(string.format("%s -e '%s' -- %s", B .. "/lutra", chunk:format("false"), sys))
+    if have("strace") then
+      st[#st + 1] = sh(string.format("strace -f --seccomp-bpf -e trace=openat -o /dev/null %s", sys))
+    end
+  end
+  print(string.format("\nsyscalls: 1,000,000 getppid, filter on openat: untraced %.3f s, lutra (seccomp) %.3f s (%.2fx), " ..
+    "lutra (seccomp = false) %.3f s (%.1fx)%s", median(plain), median(sec), median(sec) / median(plain),
+    median(nosec), median(nosec) / median(plain),
+    #st > 0 and string.format(", strace --seccomp-bpf %.3f s (%.2fx)", median(st), median(st) / median(plain)) or ""))
+end
+
 -- Memory: lutra's peak RSS with 10,000 breakpoints.
 do
   local _, text = sh(string.format([[%s -e '

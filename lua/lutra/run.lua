@@ -150,6 +150,7 @@ on_fork = function(p, s, t, cause)
   for k, v in pairs(s.internal) do cs.internal[k] = v end
   for k, v in pairs(s.ret_sites) do cs.ret_sites[k] = v end
   cs.sys_calls = {}
+  cs.sys_filter, cs.sys_seccomp = s.sys_filter, s.sys_seccomp
   local policy
   if s.handlers.fork then
     local t0 = now()
@@ -157,9 +158,19 @@ on_fork = function(p, s, t, cause)
     s.handler_s = s.handler_s + (now() - t0)
   end
   if policy == nil then policy = s.follow_fork and "follow" or "detach" end
+  if policy == "detach" and child.seccomp then
+    -- lutra's seccomp filter is in the child: let go, its traced syscalls
+    -- would fail with ENOSYS. It is followed instead (strace --seccomp-bpf
+    -- also implies -f).
+    policy = "follow"
+  end
   if policy == "detach" then
     child:detach()
   elseif policy == "follow" then
+    if s.handlers.syscall then -- the same syscall tracing as its parent
+      local ok, err = child:trace_syscalls(true, s.sys_filter, s.sys_seccomp)
+      if not ok then error("fork: " .. tostring(err), 0) end
+    end
     local root = s.root or p
     local rs = state.of(root)
     rs.family = rs.family or {root}
@@ -421,8 +432,10 @@ function M.on_syscall(p, h)
     end
   end
   s.handlers.syscall = {fn = h.fn or h[1], on_entry = h.on_entry, on_exit = h.on_exit}
+  s.sys_filter, s.sys_seccomp = h.filter, h.seccomp
   s.sys_calls = {}
-  assert(p:trace_syscalls(true, h.filter))
+  local ok, err = p:trace_syscalls(true, h.filter, h.seccomp)
+  if not ok then error("on: " .. tostring(err), 3) end
   return p
 end
 

@@ -171,7 +171,7 @@ void lt_resume_quietly(lt_thread *t) {
     lt_thread_set_state(t, LT_STOPPED);
     return;
   }
-  int req = t->state == LT_SINGLE_STEPPING ? PTRACE_SINGLESTEP : lt_resume_request(t->proc);
+  int req = t->state == LT_SINGLE_STEPPING ? PTRACE_SINGLESTEP : lt_resume_request(t);
   if (lt_thread_resume(t, req, 0) < 0 && errno == ESRCH) return;
 }
 
@@ -200,6 +200,7 @@ static void handle_exec(lt_thread *t) {
     p->memfd = fd;
   }
   t->cause.kind = LT_CAUSE_EXEC;
+  t->at_exec = true;
   lt_thread_set_state(t, LT_STOPPED);
   lt_note_event(t);
 }
@@ -344,7 +345,9 @@ void lt_handle_status(lt_tracer *tr, lt_thread *t, int status) {
       lt_resume_quietly(t);
       return;
     }
-    if (p->follow_fork && adopt_child(p, (pid_t)child, event == PTRACE_EVENT_VFORK)) {
+    /* A child with lutra's seccomp filter cannot be let go: without a
+     * tracer its traced syscalls would fail (seccomp.c). */
+    if ((p->follow_fork || p->seccomp) && adopt_child(p, (pid_t)child, event == PTRACE_EVENT_VFORK)) {
       t->cause.kind = LT_CAUSE_FORK;
       t->cause.new_tid = (pid_t)child;
       lt_thread_set_state(t, LT_STOPPED);
@@ -357,6 +360,9 @@ void lt_handle_status(lt_tracer *tr, lt_thread *t, int status) {
   }
   case PTRACE_EVENT_VFORK_DONE:
     lt_resume_quietly(t);
+    return;
+  case PTRACE_EVENT_SECCOMP:
+    lt_handle_seccomp(t);
     return;
   case PTRACE_EVENT_EXEC:
     handle_exec(t);
@@ -576,7 +582,7 @@ int lt_cont(lt_process *p) {
     int sig = t->signal;
     t->signal = 0;
     bool exiting = t->state == LT_STOPPED_EXITING;
-    int req = exiting ? PTRACE_CONT : lt_resume_request(p);
+    int req = exiting ? PTRACE_CONT : lt_resume_request(t);
     if (lt_thread_resume(t, req, sig) < 0 && tr->errcode != ESRCH) {
       account(p, t0);
       return -1;

@@ -41,6 +41,8 @@ struct lt_thread {
   bool skip_syscall; /* set rax to skip_ret at the coming syscall exit */
   int64_t skip_ret;
   long sys_nr; /* the syscall in progress, from its entry stop */
+  bool sys_want_exit; /* reported at a seccomp stop: resume to its exit stop */
+  bool at_exec; /* stopped at its exec event: execve is complete, a syscall may be injected */
   unsigned watch_gen; /* the process's watch_gen its debug registers hold */
 };
 
@@ -81,6 +83,9 @@ struct lt_process {
   bool exit_seen; /* lt_wait_any has returned its exit */
   bool trace_syscalls;
   uint8_t *sys_filter; /* NULL: every syscall */
+  bool seccomp;          /* lutra's seccomp filter is in it (seccomp.c) */
+  uint8_t *seccomp_set;  /* the syscalls it makes stop */
+  bool no_seccomp;       /* the user asked for PTRACE_SYSCALL tracing */
   uint64_t mods_stamp; /* stats.stops at the last refresh, +1 */
   lt_process *next;
 };
@@ -151,10 +156,14 @@ int lt_pin_choose(lt_tracer *tr);
 void lt_pin_hold(lt_process *p, int cpu);
 void lt_pin_release(lt_process *p);
 
+/* seccomp.c */
+int lt_seccomp_install(lt_process *p, const uint8_t *set);
+
 /* syscall.c */
+void lt_handle_seccomp(lt_thread *t);
 void lt_handle_syscall(lt_thread *t);
 void lt_resume_quietly(lt_thread *t);
-int lt_resume_request(const lt_process *p);
+int lt_resume_request(const lt_thread *t);
 
 /* tracer.c */
 int lt_tracer_add_thread(lt_tracer *tr, lt_thread *t);

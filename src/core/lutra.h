@@ -195,6 +195,11 @@ int lt_symbolize(lt_process *p, uint64_t addr, const lt_sym **sym, const lt_modu
  * bits) or NULL for all; unlisted calls are resumed inside the engine. */
 #define LT_NSYSCALLS 1024
 int lt_trace_syscalls(lt_process *p, int on, const uint8_t *filter);
+/* Whether a filter may use a seccomp filter in a spawned process (default
+ * yes); whether lutra's seccomp filter is in p (it is then never detached:
+ * killed at cleanup, its forks followed). */
+void lt_process_set_seccomp(lt_process *p, int allowed);
+int lt_process_seccomp(const lt_process *p);
 /* At a syscall-entry stop: skip the call; the program sees `ret`. */
 int lt_thread_skip_syscall(lt_thread *t, int64_t ret);
 const char *lt_syscall_name(long nr); /* NULL when unknown */

@@ -181,7 +181,9 @@ lt_process *lt_spawn(lt_tracer *tr, const lt_spawn_opts *o) {
   if (err) return spawn_fail(tr, pid, err, name);
   lt_process *p = process_new(tr, pid, true);
   if (!p) return spawn_fail(tr, pid, ENOMEM, name);
-  if (!lt_thread_new(p, pid, LT_STOPPED) || open_mem(p) < 0) {
+  lt_thread *main_thread = lt_thread_new(p, pid, LT_STOPPED);
+  if (main_thread) main_thread->at_exec = true;
+  if (!main_thread || open_mem(p) < 0) {
     int e = tr->errcode;
     lt_process_free(p);
     return spawn_fail(tr, pid, e, name);
@@ -384,6 +386,11 @@ int lt_detach(lt_process *p) {
 static int detach(lt_process *p) {
   lt_tracer *tr = p->tracer;
   if (p->state == LT_PS_DETACHED) return 0;
+  if (p->seccomp && p->state != LT_PS_EXITED)
+    return lt_fail(tr, LT_EMISUSE,
+                   "cannot detach process %d: lutra's seccomp filter (syscall tracing) stays in it and "
+                   "would make its traced syscalls fail with ENOSYS; kill it or run it to its end",
+                   (int)p->pid);
   if (p->state == LT_PS_EXITED) return lt_fail(tr, LT_EEXITED, "process exited");
   if (p->state == LT_PS_RUNNING && lt_stop(p) < 0) return -1;
   if (p->state == LT_PS_EXITED) return lt_fail(tr, LT_EEXITED, "process exited");
@@ -449,7 +456,7 @@ void lt_process_free(lt_process *p) {
   /* A spawned process dies with its tracer; an attached one never does:
    * if the orderly detach fails, its bytes are restored and it is let go. */
   if (p->state == LT_PS_STOPPED || p->state == LT_PS_RUNNING) {
-    if (p->spawned) {
+    if (p->spawned || p->seccomp) {
       lt_kill(p);
     } else if (lt_detach(p) < 0 && p->state != LT_PS_DETACHED) {
       lt_bp_restore_all(p);
@@ -475,6 +482,7 @@ void lt_process_free(lt_process *p) {
   free(p->dead);
   free(p->scratch);
   free(p->sys_filter);
+  free(p->seccomp_set);
   free(p);
 }
 
@@ -485,6 +493,13 @@ lt_process *lt_process_adopt(lt_process *parent, pid_t child, bool vfork) {
   c->follow_fork = parent->follow_fork;
   c->shares_memory = vfork;
   c->trace_syscalls = false;
+  if (parent->seccomp) { /* the filter is inherited */
+    c->seccomp_set = malloc(LT_NSYSCALLS / 8);
+    if (c->seccomp_set) {
+      memcpy(c->seccomp_set, parent->seccomp_set, LT_NSYSCALLS / 8);
+      c->seccomp = true;
+    }
+  }
   if (!lt_thread_new(c, child, LT_STOPPED) || open_mem(c) < 0) {
     c->state = LT_PS_DETACHED; /* nothing to kill or detach from us */
     lt_process_free(c);

@@ -1,6 +1,9 @@
 /* syscall.c: syscall tracing. Threads resume with PTRACE_SYSCALL; each
  * entry and exit stop is read with PTRACE_GET_SYSCALL_INFO. Calls outside
- * the filter are resumed here, without reaching the user. */
+ * the filter are resumed here, without reaching the user. With a filter,
+ * a spawned process gets a seccomp filter instead (seccomp.c): only the
+ * filtered calls stop, at a seccomp stop that stands for their entry, and
+ * the thread is then resumed with PTRACE_SYSCALL to its exit stop. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,8 +24,23 @@ long lt_syscall_number(const char *name) {
   return -1;
 }
 
-int lt_resume_request(const lt_process *p) {
-  return p->trace_syscalls ? PTRACE_SYSCALL : PTRACE_CONT;
+static bool wanted(const lt_process *p, uint64_t nr) {
+  if (!p->sys_filter) return true;
+  return nr < LT_NSYSCALLS && (p->sys_filter[nr / 8] >> (nr % 8) & 1);
+}
+
+/* Syscalls come through the seccomp filter: every wanted one is in it. */
+static bool via_seccomp(const lt_process *p) {
+  if (!p->seccomp || !p->sys_filter) return false;
+  for (size_t i = 0; i < LT_NSYSCALLS / 8; i++)
+    if (p->sys_filter[i] & ~p->seccomp_set[i]) return false;
+  return true;
+}
+
+int lt_resume_request(const lt_thread *t) {
+  const lt_process *p = t->proc;
+  if (t->sys_want_exit) return PTRACE_SYSCALL;
+  return p->trace_syscalls && !via_seccomp(p) ? PTRACE_SYSCALL : PTRACE_CONT;
 }
 
 int lt_trace_syscalls(lt_process *p, int on, const uint8_t *filter) {
@@ -35,15 +53,50 @@ int lt_trace_syscalls(lt_process *p, int on, const uint8_t *filter) {
     if (!copy) return lt_fail(p->tracer, ENOMEM, "out of memory");
     memcpy(copy, filter, LT_NSYSCALLS / 8);
   }
+  /* A spawned process with a filter: a seccomp filter makes the other
+   * syscalls free. Not for an attached one: it must survive a detach. */
+  if (copy && p->spawned && !p->no_seccomp) {
+    bool more = !p->seccomp;
+    for (size_t i = 0; i < LT_NSYSCALLS / 8 && !more; i++) more = (copy[i] & ~p->seccomp_set[i]) != 0;
+    if (more && lt_seccomp_install(p, copy) < 0) {
+      free(copy);
+      return -1;
+    }
+  }
   free(p->sys_filter);
   p->sys_filter = copy;
   p->trace_syscalls = on != 0;
   return 0;
 }
 
-static bool wanted(const lt_process *p, uint64_t nr) {
-  if (!p->sys_filter) return true;
-  return nr < LT_NSYSCALLS && (p->sys_filter[nr / 8] >> (nr % 8) & 1);
+void lt_process_set_seccomp(lt_process *p, int allowed) { p->no_seccomp = !allowed; }
+int lt_process_seccomp(const lt_process *p) { return p->seccomp; }
+
+
+/* A seccomp stop: a filtered syscall's entry. */
+void lt_handle_seccomp(lt_thread *t) {
+  lt_process *p = t->proc;
+  struct __ptrace_syscall_info si;
+  memset(&si, 0, sizeof si);
+  long n = ptrace(PTRACE_GET_SYSCALL_INFO, t->tid, (void *)sizeof si, &si);
+  /* Not wanted now (tracing off, another filter, or PTRACE_SYSCALL
+   * tracing, whose own entry stop reports it): on at full speed. */
+  if (n <= 0 || si.op != PTRACE_SYSCALL_INFO_SECCOMP || !p->trace_syscalls || !via_seccomp(p) ||
+      !wanted(p, si.seccomp.nr)) {
+    lt_resume_quietly(t);
+    return;
+  }
+  t->sys_nr = (long)si.seccomp.nr;
+  t->sys_want_exit = true;
+  lt_cause *c = &t->cause;
+  c->kind = LT_CAUSE_SYSCALL;
+  c->sys_nr = t->sys_nr;
+  c->sys_entry = true;
+  memcpy(c->sys_args, si.seccomp.args, sizeof c->sys_args);
+  c->sys_ret = 0;
+  c->sys_error = 0;
+  lt_thread_set_state(t, LT_STOPPED);
+  lt_note_event(t);
 }
 
 void lt_handle_syscall(lt_thread *t) {
@@ -69,7 +122,10 @@ void lt_handle_syscall(lt_thread *t) {
     si.exit.is_error = t->skip_ret < 0 && t->skip_ret > -4096;
   }
   long nr = t->sys_nr;
-  if (si.op == PTRACE_SYSCALL_INFO_EXIT) t->sys_nr = -1;
+  if (si.op == PTRACE_SYSCALL_INFO_EXIT) {
+    t->sys_nr = -1;
+    t->sys_want_exit = false;
+  }
   if (!p->trace_syscalls || nr < 0 || !wanted(p, (uint64_t)nr)) {
     lt_resume_quietly(t);
     return;

@@ -116,6 +116,7 @@ int lt_thread_resume(lt_thread *t, int request, int signo) {
     return lt_fail_errno(t->proc->tracer, "ptrace(%s) thread %d", name, (int)t->tid);
   }
   t->regs_valid = false;
+  t->at_exec = false;
   return 0;
 }
 

@@ -342,6 +342,7 @@ static int p_trace_syscalls(lua_State *L) {
     }
     f = filter;
   }
+  if (!lua_isnoneornil(L, 4)) lt_process_set_seccomp(p, lua_toboolean(L, 4));
   return done(L, p, lt_trace_syscalls(p, on, f));
 }
 
@@ -377,6 +378,8 @@ static int p_field(lua_State *L, lu_process *up, const char *k) {
     lua_pushstring(L, p ? pstate_names[lt_process_state(p)] : "detached");
   } else if (strcmp(k, "spawned") == 0) {
     lua_pushboolean(L, p && lt_process_spawned(p));
+  } else if (strcmp(k, "seccomp") == 0) {
+    lua_pushboolean(L, p && lt_process_seccomp(p));
   } else if (strcmp(k, "exit") == 0) {
     if (!p || lt_process_state(p) != LT_PS_EXITED) return 0;
     int code, sig;
