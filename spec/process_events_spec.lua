@@ -97,4 +97,41 @@ describe("exec", function()
     assert.are.equal(10, work.hits)
     assert.matches("sum=90", H.slurp(out))
   end)
+  describe("a clone without CLONE_THREAD", function()
+    local function run(mode, follow)
+      local out = H.tmpname()
+      local p = assert(lutra.spawn({H.target("cloneproc"), mode}, {stdout = out, follow_fork = follow}))
+      local where = {}
+      local bp = p:break_at("work", function(t) where[#where + 1] = (t.process == p and "parent " or "child ") .. t:arg(1) end)
+      local threads = 0
+      p:on("thread_create", function() threads = threads + 1 end)
+      local r = p:run()
+      return r, bp, where, H.slurp(out), threads
+    end
+
+    it("is a new process, not a thread: untraced without follow_fork", function()
+      local r, bp, where, out, threads = run("", false)
+      assert.are.same({reason = "exited", code = 0}, r)
+      assert.are.same({"parent 2"}, where)
+      assert.are.equal("child exited 7\n", out)
+      assert.are.equal(0, threads) -- not taken for a thread of the parent
+      assert.are.equal(1, bp.hits)
+    end)
+
+    it("is a Process of its own with follow_fork", function()
+      local r, bp, where, out = run("", true)
+      assert.are.same({reason = "exited", code = 0}, r)
+      assert.are.same({"child 1", "parent 2"}, where)
+      assert.are.equal("child exited 7\n", out)
+      assert.are.equal(2, bp.hits)
+    end)
+
+    it("sharing the parent's memory (CLONE_VM), it is followed even without follow_fork", function()
+      -- let go, it would die at the first int3 it shares with its parent
+      local r, _, where, out = run("vm", false)
+      assert.are.same({reason = "exited", code = 0}, r)
+      assert.are.same({"child 1", "parent 2"}, where)
+      assert.are.equal("child exited 7\n", out)
+    end)
+  end)
 end)

@@ -87,4 +87,36 @@ describe("signals", function()
     assert.are.same({"SIGTRAP"}, seen)
     assert.are.equal("usr1=0 traps=1\n", out)
   end)
+  it("keeps a SIGSTOP from outside as job control: no progress until SIGCONT", function()
+    local p = assert(lutra.spawn({H.target("spin")}, {stdout = "null"}))
+    local bp = p:break_at("tick")
+    local seen = {}
+    p:on("signal", function(_, s) seen[#seen + 1] = s end)
+    -- Running: tick() is hit (every 1 ms).
+    p:break_at("tick", {once = true, handler = function() return "stop" end})
+    assert.are.equal("stopped", p:run().reason)
+    os.execute("kill -STOP " .. p.pid)
+    -- The SIGSTOP is reported, then the program stays stopped: 0.3 s
+    -- without one more hit (it would make about 300).
+    local stopped = false
+    p:on("signal", function(_, s)
+      seen[#seen + 1] = s
+      if s == "SIGSTOP" then stopped = true return "stop" end
+    end)
+    assert.are.equal("stopped", p:run().reason)
+    assert.is_true(stopped)
+    -- A hit of the other thread may have come in the same round as the
+    -- SIGSTOP: this run dispatches it, then the program is stopped.
+    assert.are.equal("timeout", p:run({timeout = 0.1}).reason)
+    local before = bp.hits
+    assert.are.equal("timeout", p:run({timeout = 0.3}).reason)
+    assert.are.equal(before, bp.hits)
+    -- SIGCONT: it goes on.
+    os.execute("kill -CONT " .. p.pid)
+    p:break_at("tick", {once = true, handler = function() return "stop" end})
+    assert.are.equal("stopped", p:run({timeout = 10}).reason)
+    assert.is_true(bp.hits > before)
+    assert.are.same({"SIGSTOP", "SIGCONT"}, seen)
+    p:kill()
+  end)
 end)

@@ -158,10 +158,11 @@ on_fork = function(p, s, t, cause)
     s.handler_s = s.handler_s + (now() - t0)
   end
   if policy == nil then policy = s.follow_fork and "follow" or "detach" end
-  if policy == "detach" and child.seccomp then
+  if policy == "detach" and child.must_follow then
     -- lutra's seccomp filter is in the child: let go, its traced syscalls
-    -- would fail with ENOSYS. It is followed instead (strace --seccomp-bpf
-    -- also implies -f).
+    -- would fail with ENOSYS (strace --seccomp-bpf also implies -f). Or it
+    -- shares the parent's memory (clone with CLONE_VM), int3s included,
+    -- and would die at the first one. It is followed instead.
     policy = "follow"
   end
   if policy == "detach" then

@@ -1,7 +1,9 @@
 /* events.c: waiting for stops and decoding them into the seed's thread
  * states; the all-stop rounds of wait_stop and stop; cont and single-step. */
 #include <errno.h>
+#include <linux/kcmp.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
@@ -208,6 +210,11 @@ static void handle_exec(lt_thread *t) {
 /* A signal-delivery stop: reported, and delivered by the next cont
  * unless the user changes it. */
 static void stopped_by_signal(lt_thread *t, int sig) {
+  if (sig == SIGCONT) { /* job control: the group-stop is over */
+    uint64_t k;
+    void *v;
+    for (size_t i = 0; hm_next(&t->proc->threads, &i, &k, &v);) ((lt_thread *)v)->group_stopped = false;
+  }
   t->signal = sig;
   t->cause.kind = LT_CAUSE_SIGNAL;
   t->cause.signo = sig;
@@ -275,11 +282,58 @@ static void handle_trap(lt_thread *t) {
   stopped_by_signal(t, SIGTRAP);
 }
 
+/* A new process: followed (a Process of its own, reported as a fork), or
+ * let go with its copy of memory cleaned of our int3s. */
+static void handle_fork(lt_thread *t, pid_t child, bool shares_memory, bool must_follow) {
+  lt_process *p = t->proc;
+  /* A child with lutra's seccomp filter cannot be let go: without a
+   * tracer its traced syscalls would fail (seccomp.c). */
+  lt_process *c;
+  if ((p->follow_fork || p->seccomp || must_follow) && (c = adopt_child(p, child, shares_memory))) {
+    c->must_follow = must_follow || p->seccomp;
+    t->cause.kind = LT_CAUSE_FORK;
+    t->cause.new_tid = child;
+    lt_thread_set_state(t, LT_STOPPED);
+    lt_note_event(t);
+    return;
+  }
+  release_child(p, child, shares_memory);
+  lt_resume_quietly(t);
+}
+
+/* Did a clone make a new process (no CLONE_THREAD: its own thread group)
+ * rather than a thread? The kernel reports PTRACE_EVENT_CLONE for any
+ * clone whose exit signal is not SIGCHLD. */
+static bool is_new_process(pid_t tid) {
+  char path[64], line[128];
+  snprintf(path, sizeof path, "/proc/%d/status", (int)tid);
+  FILE *f = fopen(path, "re");
+  if (!f) return false;
+  long tgid = -1;
+  while (fgets(line, sizeof line, f))
+    if (sscanf(line, "Tgid: %ld", &tgid) == 1) break;
+  fclose(f);
+  return tgid == (long)tid;
+}
+
+/* Does the new process share its parent's memory (CLONE_VM)? Then our
+ * int3s are its int3s: they must not be removed from "its copy". */
+static bool shares_vm(pid_t a, pid_t b) {
+  return syscall(SYS_kcmp, a, b, KCMP_VM, 0, 0) == 0;
+}
+
 static void handle_new_thread(lt_thread *t) {
   lt_process *p = t->proc;
   unsigned long msg = 0;
   if (ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &msg) < 0) return;
   pid_t tid = (pid_t)msg;
+  if (is_new_process(tid)) {
+    /* Sharing the parent's memory, it shares our int3s too: let go, it
+     * would die at the first one it reaches. Such a child is followed. */
+    bool vm = shares_vm(t->tid, tid);
+    handle_fork(t, tid, vm, vm);
+    return;
+  }
   lt_thread *nt = lt_thread_new(p, tid, LT_STOPPING);
   if (nt) {
     int st;
@@ -324,17 +378,30 @@ void lt_handle_status(lt_tracer *tr, lt_thread *t, int status) {
   int sig = WSTOPSIG(status), event = status >> 16;
   t->regs_valid = false;
   switch (event) {
-  case PTRACE_EVENT_STOP:
-    t->interrupt_pending = false;
+  case PTRACE_EVENT_STOP: {
+    /* A group-stop (job control: SIGSTOP, SIGTSTP... from outside) keeps
+     * the thread stopped: lutra resumes it with PTRACE_LISTEN until a
+     * SIGCONT comes (thread.c), as the program and its shell expect. */
+    bool group = sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+    if (group) {
+      t->group_stopped = true;
+    } else {
+      /* An interrupt of ours; for a listening thread (ours report the stop
+       * signal there), the wake-up by SIGCONT: the group-stop is over. */
+      t->interrupt_pending = false;
+      t->group_stopped = false;
+    }
     if (t->state == LT_STOPPING) {
       t->cause.kind = LT_CAUSE_STOPPED;
+      if (group) t->interrupt_pending = false; /* stopped, whatever stopped it */
       lt_thread_set_state(t, LT_STOPPED);
     } else if (lt_state_is_running(t->state)) {
-      /* An interrupt left over from a raced round, or a group-stop: job
-       * control is not honoured yet, the thread goes on. */
+      /* An interrupt left over from a raced round: the thread goes on;
+       * a group-stop: it listens. */
       lt_resume_quietly(t);
     }
     return;
+  }
   case PTRACE_EVENT_CLONE:
     handle_new_thread(t);
     return;
@@ -345,17 +412,7 @@ void lt_handle_status(lt_tracer *tr, lt_thread *t, int status) {
       lt_resume_quietly(t);
       return;
     }
-    /* A child with lutra's seccomp filter cannot be let go: without a
-     * tracer its traced syscalls would fail (seccomp.c). */
-    if ((p->follow_fork || p->seccomp) && adopt_child(p, (pid_t)child, event == PTRACE_EVENT_VFORK)) {
-      t->cause.kind = LT_CAUSE_FORK;
-      t->cause.new_tid = (pid_t)child;
-      lt_thread_set_state(t, LT_STOPPED);
-      lt_note_event(t);
-      return;
-    }
-    release_child(p, (pid_t)child, event == PTRACE_EVENT_VFORK);
-    lt_resume_quietly(t);
+    handle_fork(t, (pid_t)child, event == PTRACE_EVENT_VFORK, false);
     return;
   }
   case PTRACE_EVENT_VFORK_DONE:

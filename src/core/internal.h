@@ -42,6 +42,7 @@ struct lt_thread {
   int64_t skip_ret;
   long sys_nr; /* the syscall in progress, from its entry stop */
   bool sys_want_exit; /* reported at a seccomp stop: resume to its exit stop */
+  bool group_stopped; /* in a job-control stop (SIGSTOP from outside): resumed with PTRACE_LISTEN */
   bool at_exec; /* stopped at its exec event: execve is complete, a syscall may be injected */
   unsigned watch_gen; /* the process's watch_gen its debug registers hold */
 };
@@ -86,6 +87,7 @@ struct lt_process {
   bool seccomp;          /* lutra's seccomp filter is in it (seccomp.c) */
   uint8_t *seccomp_set;  /* the syscalls it makes stop */
   bool no_seccomp;       /* the user asked for PTRACE_SYSCALL tracing */
+  bool must_follow;      /* a child that cannot be let go (seccomp filter, shared memory) */
   uint64_t mods_stamp; /* stats.stops at the last refresh, +1 */
   lt_process *next;
 };

@@ -200,6 +200,9 @@ int lt_trace_syscalls(lt_process *p, int on, const uint8_t *filter);
  * killed at cleanup, its forks followed). */
 void lt_process_set_seccomp(lt_process *p, int allowed);
 int lt_process_seccomp(const lt_process *p);
+/* A child that cannot be let go: lutra's seccomp filter is in it, or it
+ * shares its parent's memory (a clone with CLONE_VM, not a vfork). */
+int lt_process_must_follow(const lt_process *p);
 /* At a syscall-entry stop: skip the call; the program sees `ret`. */
 int lt_thread_skip_syscall(lt_thread *t, int64_t ret);
 const char *lt_syscall_name(long nr); /* NULL when unknown */

@@ -534,6 +534,7 @@ lt_tracer *lt_process_tracer(const lt_process *p) { return p->tracer; }
 pid_t lt_process_pid(const lt_process *p) { return p->pid; }
 lt_pstate lt_process_state(const lt_process *p) { return p->state; }
 int lt_process_spawned(const lt_process *p) { return p->spawned; }
+int lt_process_must_follow(const lt_process *p) { return p->must_follow; }
 const lt_stats *lt_process_stats(const lt_process *p) { return &p->stats; }
 
 int lt_process_exit(const lt_process *p, int *code, int *signo) {

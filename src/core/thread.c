@@ -111,6 +111,17 @@ int lt_thread_resume(lt_thread *t, int request, int signo) {
       return lt_fail_errno(t->proc->tracer, "thread %d: cannot set watchpoints", (int)t->tid);
     t->watch_gen = t->proc->watch_gen;
   }
+  if (request == PTRACE_CONT && t->group_stopped && signo == 0) {
+    /* Stay in the job-control stop, but report events (our interrupts,
+     * the SIGCONT's wake-up). EIO: the group-stop is over. */
+    if (ptrace(PTRACE_LISTEN, t->tid, 0, 0) == 0) {
+      t->regs_valid = false;
+      t->at_exec = false;
+      return 0;
+    }
+    if (errno != EIO) return lt_fail_errno(t->proc->tracer, "ptrace(LISTEN) thread %d", (int)t->tid);
+    t->group_stopped = false;
+  }
   if (ptrace(request, t->tid, 0, (void *)(long)signo) < 0) {
     const char *name = request == PTRACE_SINGLESTEP ? "SINGLESTEP" : "CONT";
     return lt_fail_errno(t->proc->tracer, "ptrace(%s) thread %d", name, (int)t->tid);

@@ -380,6 +380,8 @@ static int p_field(lua_State *L, lu_process *up, const char *k) {
     lua_pushboolean(L, p && lt_process_spawned(p));
   } else if (strcmp(k, "seccomp") == 0) {
     lua_pushboolean(L, p && lt_process_seccomp(p));
+  } else if (strcmp(k, "must_follow") == 0) {
+    lua_pushboolean(L, p && lt_process_must_follow(p));
   } else if (strcmp(k, "exit") == 0) {
     if (!p || lt_process_state(p) != LT_PS_EXITED) return 0;
     int code, sig;
