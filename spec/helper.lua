@@ -100,4 +100,18 @@ function H.children()
   return kids
 end
 
+--- The spin program (spec/targets/spin.c) after lutra is gone from it:
+-- alive, tick's bytes those of the file (no int3 left), and it answers
+-- SIGTERM with its own message ("ticks=1" in its output file).
+function H.assert_spin_intact(pid, out)
+  local q, err = require("lutra").attach(pid)
+  assert(q, err)
+  local tick = q:symbol("tick")
+  assert.are.equal(H.file_bytes(q, tick, 8), H.mem(pid, tick, 8))
+  q:detach()
+  os.execute("kill -TERM " .. pid)
+  assert.is_true(H.wait_gone(pid))
+  assert.matches("ticks=1", H.slurp(out))
+end
+
 return H

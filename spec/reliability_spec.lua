@@ -97,27 +97,9 @@ describe("reliability", function()
     local _, err, code = H.lutra("-p " .. pid .. " " .. s)
     assert.are.equal(1, code)
     assert.matches("handler bug", err)
-    local q = assert(lutra.attach(pid))
-    local tick = q:symbol("tick")
-    assert.are.equal(H.file_bytes(q, tick, 8), H.mem(pid, tick, 8))
-    q:detach()
-    os.execute("kill -TERM " .. pid)
-    assert.is_true(H.wait_gone(pid))
-    assert.matches("ticks=1", H.slurp(out))
+    H.assert_spin_intact(pid, out)
     os.remove(s)
   end)
-  -- The attached spin program after lutra is gone: alive, tick's bytes
-  -- those of the file, and it answers SIGTERM with its own message.
-  local function assert_intact(pid, out)
-    local q = assert(lutra.attach(pid))
-    local tick = q:symbol("tick")
-    assert.are.equal(H.file_bytes(q, tick, 8), H.mem(pid, tick, 8))
-    q:detach()
-    os.execute("kill -TERM " .. pid)
-    assert.is_true(H.wait_gone(pid))
-    assert.matches("ticks=1", H.slurp(out))
-  end
-
   for _, mode in ipairs({"all", "thread"}) do
     it("lutra's own bug (an assertion, stop = " .. mode .. ") still detaches an attached target", function()
       local pid, out = H.start(H.target("spin"), "ready")
@@ -127,7 +109,7 @@ describe("reliability", function()
       err = err:gsub("[^\n]*Aborted[^\n]*\n$", "") -- the shell's own report
       assert.are.equal("lutra: internal error: on purpose\n" ..
         "lutra: internal error: fatal signal; releasing traced processes\n", err)
-      assert_intact(pid, out)
+      H.assert_spin_intact(pid, out)
     end)
   end
 
@@ -147,7 +129,7 @@ describe("reliability", function()
       "lutra.target:break_at(\"tick\", function() for i = 1, 1000 do keep[#keep + 1] = string.rep(\"x\", 1000) .. #keep end end)'")
     assert.are.equal(1, code)
     assert.are.equal("lutra: not enough memory (the script reached --lua-memory 16 MB)\n", err)
-    assert_intact(pid, out)
+    H.assert_spin_intact(pid, out)
   end)
 
   it("counts every hit of a program that blocks SIGTRAP in all its threads", function()

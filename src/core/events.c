@@ -565,6 +565,8 @@ static int settle(lt_process *p, bool force, double deadline) {
 
 static void account(lt_process *p, double t0) { p->stats.tracer_s += lt_now() - t0; }
 
+static void clear_events(lt_process *p);
+
 int lt_wait_stop(lt_process *p, double timeout) {
   lt_tracer *tr = p->tracer;
   if (p->state == LT_PS_DETACHED)
@@ -577,8 +579,16 @@ int lt_wait_stop(lt_process *p, double timeout) {
     else lt_fail(tr, LT_ETIMEOUT, "timeout");
   }
   account(p, t0);
-  if (rc == 0 && p->state == LT_PS_EXITED)
+  if (rc == 0 && p->state == LT_PS_EXITED) {
+    /* Events of the round the process ended in (threads' exits let go
+     * because another thread still ran): given once, then the end. */
+    if (p->nevents && !p->final_round_given) {
+      p->final_round_given = true;
+      return 0;
+    }
+    clear_events(p);
     return lt_fail(tr, LT_EEXITED, "process exited");
+  }
   return rc;
 }
 
@@ -604,6 +614,10 @@ static void clear_events(lt_process *p) {
 
 int lt_cont(lt_process *p) {
   lt_tracer *tr = p->tracer;
+  if (p->state == LT_PS_EXITED && p->final_round_given && p->nevents) {
+    clear_events(p); /* after the final round: wait_stop now says it ended */
+    return 0;
+  }
   if (p->state == LT_PS_EXITED) return lt_fail(tr, LT_EEXITED, "process exited");
   if (p->state == LT_PS_DETACHED)
     return lt_fail(tr, LT_EMISUSE, "process %d is detached", (int)p->pid);

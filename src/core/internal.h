@@ -82,6 +82,7 @@ struct lt_process {
   bool follow_fork;
   bool shares_memory; /* a vfork child before its exec: the int3s are the parent's */
   bool exit_seen; /* lt_wait_any has returned its exit */
+  bool final_round_given; /* lt_wait_stop returned the events of the round it exited in */
   bool trace_syscalls;
   uint8_t *sys_filter; /* NULL: every syscall */
   bool seccomp;          /* lutra's seccomp filter is in it (seccomp.c) */
