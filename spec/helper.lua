@@ -104,6 +104,7 @@ end
 -- alive, tick's bytes those of the file (no int3 left), and it answers
 -- SIGTERM with its own message ("ticks=1" in its output file).
 function H.assert_spin_intact(pid, out)
+  local assert = require "luassert" -- busted's, which specs see as assert
   local q, err = require("lutra").attach(pid)
   assert(q, err)
   local tick = q:symbol("tick")
