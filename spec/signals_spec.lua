@@ -111,8 +111,15 @@ describe("signals", function()
     local before = bp.hits
     assert.are.equal("timeout", p:run({timeout = 0.3}).reason)
     assert.are.equal(before, bp.hits)
-    -- SIGCONT: it goes on.
+    -- SIGCONT: reported, and it goes on.
     os.execute("kill -CONT " .. p.pid)
+    local conted = false
+    p:on("signal", function(_, s)
+      seen[#seen + 1] = s
+      if s == "SIGCONT" then conted = true return "stop" end
+    end)
+    assert.are.equal("stopped", p:run({timeout = 10}).reason)
+    assert.is_true(conted)
     p:break_at("tick", {once = true, handler = function() return "stop" end})
     assert.are.equal("stopped", p:run({timeout = 10}).reason)
     assert.is_true(bp.hits > before)
