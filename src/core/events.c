@@ -463,10 +463,36 @@ void lt_handle_status(lt_tracer *tr, lt_thread *t, int status) {
 }
 
 /* Reads one status and hands it to its thread. */
+static int dispatch_status(lt_tracer *tr, pid_t r, int st);
+
 static int pump(lt_tracer *tr, pid_t tid, double deadline) {
   int st;
   int r = lt_wait_event(tr, tid, &st, deadline);
   if (r <= 0) return r;
+  return dispatch_status(tr, r, st);
+}
+
+/* Takes the stops p's running threads have already reported, without
+ * waiting: a thread that has hit a breakpoint already needs no interrupt
+ * (which would stay pending and cost it one more stop at its next
+ * resume). On one CPU the other threads often hit before lutra runs:
+ * this halves the stops per hit of an all-stop round. */
+static void pump_ready(lt_process *p) {
+  /* The tids first: a status may add a thread (clone) to the table. At
+   * most 64: threads past them are simply interrupted. */
+  pid_t tids[64];
+  size_t n = 0;
+  uint64_t k;
+  void *v;
+  for (size_t i = 0; n < 64 && hm_next(&p->threads, &i, &k, &v);)
+    if (((lt_thread *)v)->state == LT_RUNNING) tids[n++] = ((lt_thread *)v)->tid;
+  for (size_t i = 0; i < n && p->state != LT_PS_EXITED; i++) {
+    int st;
+    if (waitpid(tids[i], &st, __WALL | WNOHANG) == tids[i]) dispatch_status(p->tracer, tids[i], st);
+  }
+}
+
+static int dispatch_status(lt_tracer *tr, pid_t r, int st) {
   lt_thread *t = lt_tracer_thread(tr, r);
   if (!t) {
     if (WIFSTOPPED(st)) return lt_tracer_add_orphan(tr, r, st) < 0 ? -1 : 1;
@@ -532,6 +558,8 @@ static int settle(lt_process *p, bool force, double deadline) {
     bool running = false, zombies = false;
     uint64_t k;
     void *v;
+    if (force || p->nevents > 0) pump_ready(p);
+    if (p->state == LT_PS_EXITED) return 0;
     for (size_t i = 0; hm_next(&p->threads, &i, &k, &v);) {
       lt_thread *t = v;
       if (t->state == LT_RUNNING && (force || p->nevents > 0)) {
