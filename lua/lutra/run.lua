@@ -78,8 +78,9 @@ local function on_breakpoint(p, s, t, cause)
   if s.ret_sites[pc] then policy = on_return_site(p, s, t, pc) end
   local list = bps.at(p, pc)
   if list then
-    -- Handlers may remove breakpoints: walk a copy.
-    local copy = table.move(list, 1, #list, 1, {})
+    -- Handlers may remove breakpoints: walk a copy (one alone needs none:
+    -- ipairs stops after it either way; no table per hit).
+    local copy = list[2] and table.move(list, 1, #list, 1, {}) or list
     for _, bp in ipairs(copy) do
       if bp.enabled and not bp.removed and (not bp.cond or call(s, bp.cond, t, bp)) then
         bp.hits = bp.hits + 1
