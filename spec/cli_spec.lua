@@ -151,10 +151,16 @@ describe("lutra command", function()
   end
 end)
 
+-- A file holding these lines: what a user types at the prompt.
+local function lines_file(lines)
+  local input = H.tmpname()
+  io.open(input, "w"):write(table.concat(lines, "\n") .. "\n"):close()
+  return input
+end
+
 describe("lutra -i", function()
   it("evaluates lines with the target at hand, and run goes on from the prompt", function()
-    local input = H.tmpname()
-    io.open(input, "w"):write(table.concat({
+    local input = lines_file({
       "p.pid > 0",
       "bp = p:break_at('work', function() return 'stop' end)",
       "r = p:run()",
@@ -166,7 +172,7 @@ describe("lutra -i", function()
       "bp.hits", -- the third hit stops again: back at the prompt
       "bp:remove()",
       "quit",
-    }, "\n") .. "\n"):close()
+    })
     local out, err, code = H.sh(H.lutra_bin .. " -i -- " .. H.target("loop") .. " 3 < " .. input)
     assert.are.equal(6, code, err) -- after quit, the target runs to its end
     assert.matches("the target is p %(pid %d+, stopped%)", out)
@@ -187,8 +193,7 @@ describe("lutra -i on a terminal", function()
     end
     local home = H.tmpname() .. ".home"
     os.execute("mkdir -p " .. home)
-    local input = H.tmpname()
-    io.open(input, "w"):write(table.concat({
+    local input = lines_file({
       "p.pid > 0",
       "bp = p:break_at('work', function() return 'stop' end)",
       "r = p:run()",
@@ -196,7 +201,7 @@ describe("lutra -i on a terminal", function()
       "quit",
       "bp:remove()",
       "quit",
-    }, "\n") .. "\n"):close()
+    })
     -- script(1) gives lutra a pseudo-terminal as stdin and stdout.
     -- Under ASan, leaks are not checked here: libreadline keeps its
     -- history and keymaps until exit, by design (the same session without
