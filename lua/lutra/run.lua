@@ -70,8 +70,7 @@ local function push_frame(p, s, t, bp)
   end
 end
 
-local function on_breakpoint(p, s, t, cause)
-  local pc = cause.pc
+local function on_breakpoint(p, s, t, pc)
   local policy
   local internal = s.internal[pc]
   if internal then internal(t) end
@@ -84,7 +83,6 @@ local function on_breakpoint(p, s, t, cause)
     for _, bp in ipairs(copy) do
       if bp.enabled and not bp.removed and (not bp.cond or call(s, bp.cond, t, bp)) then
         bp.hits = bp.hits + 1
-        cause.breakpoint = bp
         if bp.on_return then push_frame(p, s, t, bp) end
         local r
         if bp.handler then
@@ -192,12 +190,13 @@ local function drop_frames(s, t)
 end
 
 local function dispatch(p, s, t)
+  -- A hit, the hot path: no cause table.
+  local pc = t:breakpoint_pc()
+  if pc then return on_breakpoint(p, s, t, pc) end
   local cause = t:stopped()
   local kind = cause.kind
   local h = s.handlers
-  if kind == "breakpoint" then
-    return on_breakpoint(p, s, t, cause)
-  elseif kind == "signal" then
+  if kind == "signal" then
     if h.signal then return call(s, h.signal, t, cause.signal) end
   elseif kind == "thread_create" then
     if h.thread_create then return call(s, h.thread_create, t, cause.thread) end
@@ -337,7 +336,9 @@ function M.run(p, opts)
       end
       local remaining = deadline and math.max(0, deadline - now()) or nil
       if #alive == 1 and alive[1] == p then
-        local events, why = p:wait_stop(remaining)
+        -- one events table for every round of this process
+        s.evbuf = s.evbuf or {}
+        local events, why = p:wait_stop(remaining, s.evbuf)
         if not events then
           if why == "timeout" then return {reason = "timeout"} end
           return finish(p, s)

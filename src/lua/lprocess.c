@@ -93,16 +93,30 @@ static int p_cont(lua_State *L) {
 }
 
 /* p:events(): the eventful threads of the last round (wait_stop's answer). */
-static int p_events(lua_State *L) {
-  lt_process *p = checkp(L);
+/* The round's eventful threads, in a new table or in the table at index
+ * `into` (emptied first: a dispatch loop reuses one, no table per round). */
+static int push_events(lua_State *L, lt_process *p, int into) {
   lt_thread **ev;
   size_t n = lt_process_events(p, &ev);
-  lua_createtable(L, (int)n, 0);
+  if (into && lua_istable(L, into)) {
+    lua_pushvalue(L, into);
+    for (lua_Integer i = (lua_Integer)lua_rawlen(L, -1); i > (lua_Integer)n; i--) {
+      lua_pushnil(L);
+      lua_rawseti(L, -2, i);
+    }
+  } else {
+    lua_createtable(L, (int)n, 0);
+  }
   for (size_t i = 0; i < n; i++) {
     lu_pushthread(L, 1, ev[i]);
     lua_rawseti(L, -2, (lua_Integer)i + 1);
   }
   return 1;
+}
+
+static int p_events(lua_State *L) {
+  lt_process *p = checkp(L);
+  return push_events(L, p, 2);
 }
 
 static int p_wait_stop(lua_State *L) {
@@ -118,7 +132,7 @@ static int p_wait_stop(lua_State *L) {
     }
     return lu_fail(L, tr);
   }
-  return p_events(L);
+  return push_events(L, p, 3);
 }
 
 static int p_detach(lua_State *L) {

@@ -102,6 +102,16 @@ static int t_skip_syscall(lua_State *L) {
   return 0;
 }
 
+/* t:breakpoint_pc(): the address of the breakpoint the thread stopped
+ * at, or nil: t:stopped().pc without building the cause table. */
+static int t_breakpoint_pc(lua_State *L) {
+  lt_thread *t = checkt(L);
+  lt_cause c;
+  if (lt_thread_cause(t, &c) < 0 || c.kind != LT_CAUSE_BREAKPOINT) return 0;
+  lua_pushinteger(L, (lua_Integer)c.pc);
+  return 1;
+}
+
 static int t_stopped(lua_State *L) {
   lt_thread *t = checkt(L);
   lt_cause c;
@@ -342,7 +352,7 @@ static int t_eq(lua_State *L) {
 }
 
 static const luaL_Reg methods[] = {
-    {"stopped", t_stopped}, {"regs", t_regs}, {"step", t_step}, {"peek", t_peek},
+    {"stopped", t_stopped}, {"breakpoint_pc", t_breakpoint_pc}, {"regs", t_regs}, {"step", t_step}, {"peek", t_peek},
     {"poke", t_poke}, {"arg", t_arg}, {"retval", t_retval}, {"set_retval", t_set_retval},
     {"set_signal", t_set_signal}, {"signal", t_signal},
     {"pending_signal", t_pending_signal}, {"siginfo", t_siginfo}, {"skip_syscall", t_skip_syscall},
