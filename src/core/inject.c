@@ -12,6 +12,41 @@
 
 #include "internal.h"
 
+int lt_inject_thread(lt_process *p, bool leave_exec, lt_thread **out) {
+  lt_thread *at_exec = NULL;
+  uint64_t k;
+  void *v;
+  *out = NULL;
+  for (size_t i = 0; hm_next(&p->threads, &i, &k, &v);) {
+    lt_thread *t = v;
+    if (!lt_state_is_stopped(t->state) || t->state == LT_STOPPED_EXITING) continue;
+    if (lt_thread_load_regs(t) < 0) continue;
+    if (!arch_in_syscall(&t->regs)) {
+      *out = t;
+      return 0;
+    }
+    if (t->at_exec && !at_exec) at_exec = t;
+  }
+  if (!leave_exec || !at_exec) return 0;
+  /* execve's return value is written after this stop: run the new
+   * program's first instruction. The first step is reported at the
+   * syscall's exit, before any instruction has run: step until out. */
+  lt_thread *t = at_exec;
+  lt_state state = t->state;
+  lt_cause cause = t->cause;
+  bool in_events = t->in_events;
+  for (int i = 0; i < 3 && lt_thread_load_regs(t) == 0 && arch_in_syscall(&t->regs); i++) {
+    if (lt_step_thread(t) != 0)
+      return lt_fail(p->tracer, EINTR, "process %d: cannot step out of execve to inject code", (int)p->pid);
+  }
+  t->at_exec = false;
+  t->state = state;
+  t->cause = cause;
+  t->in_events = in_events;
+  if (lt_thread_load_regs(t) == 0 && !arch_in_syscall(&t->regs)) *out = t;
+  return 0;
+}
+
 /* Runs one syscall in a stopped thread: the syscall instruction is written
  * at its pc and single-stepped; bytes, registers and state are put back. */
 int lt_inject_syscall(lt_thread *t, long nr, const uint64_t args[6], int64_t *ret) {

@@ -151,6 +151,12 @@ double lt_now(void);
 int lt_scratch_slot(lt_thread *t, uint64_t near, uint64_t *slot);
 
 /* inject.c */
+/* A stopped thread of p that can run injected code now (not at its exit,
+ * not inside a syscall, whose restart or result would be lost), in *out,
+ * or NULL. A thread stopped at its exec event is still inside execve:
+ * with `leave_exec` it is stepped out of it first, its state and cause
+ * kept. -1 only when that step fails. */
+int lt_inject_thread(lt_process *p, bool leave_exec, lt_thread **out);
 int lt_inject_syscall(lt_thread *t, long nr, const uint64_t args[6], int64_t *ret);
 int lt_inject_call(lt_thread *t, uint64_t fn, uint64_t *ret);
 

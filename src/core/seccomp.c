@@ -35,44 +35,13 @@ static size_t build_filter(const uint8_t *set, struct sock_filter *prog, size_t 
   return n;
 }
 
-/* A stopped thread of p that can run an injected syscall. */
-static lt_thread *injectable_thread(lt_process *p) {
-  uint64_t k;
-  void *v;
-  for (size_t i = 0; hm_next(&p->threads, &i, &k, &v);) {
-    lt_thread *t = v;
-    if (!lt_state_is_stopped(t->state) || t->state == LT_STOPPED_EXITING) continue;
-    if (lt_thread_load_regs(t) < 0) continue;
-    if (!arch_in_syscall(&t->regs) || t->at_exec) return t;
-  }
-  return NULL;
-}
-
 int lt_seccomp_install(lt_process *p, const uint8_t *set) {
   lt_tracer *tr = p->tracer;
   if (p->state != LT_PS_STOPPED)
     return lt_fail(tr, LT_EMISUSE, "process %d: the process must be stopped to install a seccomp filter",
                    (int)p->pid);
-  lt_thread *t = injectable_thread(p);
-  if (t && t->at_exec) {
-    /* Still inside execve (its return value is written after this stop):
-     * run the new program's first instruction, and inject after it. */
-    lt_state state = t->state;
-    lt_cause cause = t->cause;
-    bool in_events = t->in_events;
-    /* The first step is reported at the syscall's exit, before any
-     * instruction has run: step until the thread is out of it. */
-    for (int i = 0; i < 3 && lt_thread_load_regs(t) == 0 && arch_in_syscall(&t->regs); i++) {
-      if (lt_step_thread(t) != 0)
-        return lt_fail(tr, EINTR, "process %d: cannot step out of execve to install a seccomp filter",
-                       (int)p->pid);
-    }
-    t->at_exec = false;
-    t->state = state;
-    t->cause = cause;
-    t->in_events = in_events;
-    if (lt_thread_load_regs(t) < 0 || arch_in_syscall(&t->regs)) t = NULL;
-  }
+  lt_thread *t;
+  if (lt_inject_thread(p, true, &t) < 0) return -1;
   if (!t)
     return lt_fail(tr, EBUSY, "process %d: every thread is inside a syscall: cannot install a seccomp filter",
                    (int)p->pid);

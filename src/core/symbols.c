@@ -24,24 +24,18 @@ static uint64_t resolve_ifunc(lt_process *p, const lt_module *md, uint64_t resol
   void *hit = hm_get(&p->ifuncs, resolver);
   if (hit) return (uint64_t)(uintptr_t)hit;
   if (p->state != LT_PS_STOPPED || strstr(md->path, "/ld-linux")) return resolver;
-  uint64_t k;
-  void *v;
-  for (size_t i = 0; hm_next(&p->threads, &i, &k, &v);) {
-    lt_thread *t = v;
-    if (!lt_state_is_stopped(t->state) || t->state == LT_STOPPED_EXITING) continue;
-    if (lt_thread_load_regs(t) < 0 || arch_in_syscall(&t->regs)) continue; /* try another */
-    char msg[sizeof p->tracer->errmsg];
-    int code = p->tracer->errcode;
-    memcpy(msg, p->tracer->errmsg, sizeof msg); /* a failure here is not the caller's */
-    uint64_t chosen = 0;
-    int rc = lt_inject_call(t, resolver, &chosen);
-    memcpy(p->tracer->errmsg, msg, sizeof msg);
-    p->tracer->errcode = code;
-    if (rc < 0 || !lt_modules_at(&p->mods, chosen)) return resolver;
-    hm_put(&p->ifuncs, resolver, (void *)(uintptr_t)chosen);
-    return chosen;
-  }
-  return resolver;
+  lt_thread *t;
+  if (lt_inject_thread(p, false, &t) < 0 || !t) return resolver;
+  char msg[sizeof p->tracer->errmsg];
+  int code = p->tracer->errcode;
+  memcpy(msg, p->tracer->errmsg, sizeof msg); /* a failure here is not the caller's */
+  uint64_t chosen = 0;
+  int rc = lt_inject_call(t, resolver, &chosen);
+  memcpy(p->tracer->errmsg, msg, sizeof msg);
+  p->tracer->errcode = code;
+  if (rc < 0 || !lt_modules_at(&p->mods, chosen)) return resolver;
+  hm_put(&p->ifuncs, resolver, (void *)(uintptr_t)chosen);
+  return chosen;
 }
 
 static uint64_t symbol_address(lt_process *p, const lt_module *md, const lt_sym *s) {
