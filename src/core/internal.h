@@ -88,6 +88,7 @@ struct lt_process {
   bool seccomp;          /* lutra's seccomp filter is in it (seccomp.c) */
   uint8_t *seccomp_set;  /* the syscalls it makes stop */
   bool no_seccomp;       /* the user asked for PTRACE_SYSCALL tracing */
+  bool sys_via_seccomp;  /* the wanted syscalls all stop through the filter (set with sys_filter) */
   bool must_follow;      /* a child that cannot be let go (seccomp filter, shared memory) */
   uint64_t mods_stamp; /* stats.stops at the last refresh, +1 */
   lt_process *next;

@@ -29,18 +29,17 @@ static bool wanted(const lt_process *p, uint64_t nr) {
   return nr < LT_NSYSCALLS && (p->sys_filter[nr / 8] >> (nr % 8) & 1);
 }
 
-/* Syscalls come through the seccomp filter: every wanted one is in it. */
-static bool via_seccomp(const lt_process *p) {
-  if (!p->seccomp || !p->sys_filter) return false;
+/* Is every syscall of `filter` in `set` (both LT_NSYSCALLS bits)? */
+static bool subset(const uint8_t *filter, const uint8_t *set) {
   for (size_t i = 0; i < LT_NSYSCALLS / 8; i++)
-    if (p->sys_filter[i] & ~p->seccomp_set[i]) return false;
+    if (filter[i] & ~set[i]) return false;
   return true;
 }
 
 int lt_resume_request(const lt_thread *t) {
   const lt_process *p = t->proc;
   if (t->sys_want_exit) return PTRACE_SYSCALL;
-  return p->trace_syscalls && !via_seccomp(p) ? PTRACE_SYSCALL : PTRACE_CONT;
+  return p->trace_syscalls && !p->sys_via_seccomp ? PTRACE_SYSCALL : PTRACE_CONT;
 }
 
 int lt_trace_syscalls(lt_process *p, int on, const uint8_t *filter) {
@@ -55,17 +54,16 @@ int lt_trace_syscalls(lt_process *p, int on, const uint8_t *filter) {
   }
   /* A spawned process with a filter: a seccomp filter makes the other
    * syscalls free. Not for an attached one: it must survive a detach. */
-  if (copy && p->spawned && !p->no_seccomp) {
-    bool more = !p->seccomp;
-    for (size_t i = 0; i < LT_NSYSCALLS / 8 && !more; i++) more = (copy[i] & ~p->seccomp_set[i]) != 0;
-    if (more && lt_seccomp_install(p, copy) < 0) {
-      free(copy);
-      return -1;
-    }
+  if (copy && p->spawned && !p->no_seccomp && !(p->seccomp && subset(copy, p->seccomp_set)) &&
+      lt_seccomp_install(p, copy) < 0) {
+    free(copy);
+    return -1;
   }
   free(p->sys_filter);
   p->sys_filter = copy;
   p->trace_syscalls = on != 0;
+  /* Syscalls come through the seccomp filter: every wanted one is in it. */
+  p->sys_via_seccomp = copy && p->seccomp && subset(copy, p->seccomp_set);
   return 0;
 }
 
@@ -81,7 +79,7 @@ void lt_handle_seccomp(lt_thread *t) {
   long n = ptrace(PTRACE_GET_SYSCALL_INFO, t->tid, (void *)sizeof si, &si);
   /* Not wanted now (tracing off, another filter, or PTRACE_SYSCALL
    * tracing, whose own entry stop reports it): on at full speed. */
-  if (n <= 0 || si.op != PTRACE_SYSCALL_INFO_SECCOMP || !p->trace_syscalls || !via_seccomp(p) ||
+  if (n <= 0 || si.op != PTRACE_SYSCALL_INFO_SECCOMP || !p->trace_syscalls || !p->sys_via_seccomp ||
       !wanted(p, si.seccomp.nr)) {
     lt_resume_quietly(t);
     return;
