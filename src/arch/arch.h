@@ -14,6 +14,8 @@ typedef struct user_regs_struct arch_regs;
 #define ARCH_BREAKPOINT_BYTE 0xCC
 #define ARCH_BREAKPOINT_LEN 1
 #define ARCH_MAX_INSN_LEN 15
+/* The end of the user half of the address space (4-level paging). */
+#define ARCH_USER_TOP 0x7ffffffff000ULL
 
 /* Registers by index, in the seed's order; index 0..arch_nregs()-1. */
 int arch_nregs(void);

@@ -1,11 +1,10 @@
-/* error.c: the tracer's one-line error, errno and lutra code names, and the
- * signal names the kernel defines (through glibc's sigabbrev_np). */
+/* error.c: the tracer's one-line error: setting it (with errno kept),
+ * reading it, naming its code, and keeping it across a call whose failure
+ * is not the caller's. */
 #include <errno.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include "internal.h"
 
@@ -37,6 +36,16 @@ int lt_misuse_state(lt_thread *t, const char *what) {
                  (int)t->tid, what, lt_state_name(t->state));
 }
 
+void lt_error_save(const lt_tracer *tr, lt_saved_error *e) {
+  memcpy(e->msg, tr->errmsg, sizeof e->msg);
+  e->code = tr->errcode;
+}
+
+void lt_error_restore(lt_tracer *tr, const lt_saved_error *e) {
+  memcpy(tr->errmsg, e->msg, sizeof tr->errmsg);
+  tr->errcode = e->code;
+}
+
 const char *lt_errmsg(const lt_tracer *tr) { return tr->errmsg; }
 int lt_errcode(const lt_tracer *tr) { return tr->errcode; }
 
@@ -52,22 +61,4 @@ const char *lt_errname(int code) {
     return n ? n : "EUNKNOWN";
   }
   }
-}
-
-#include "signal_names.h"
-
-const char *lt_signal_name(int signo) {
-  int n = (int)(sizeof signal_names / sizeof signal_names[0]);
-  return signo > 0 && signo < n ? signal_names[signo] : NULL;
-}
-
-/* Accepts "SIGUSR1", "USR1" or "sigusr1"; 0 when unknown. */
-int lt_signal_number(const char *name) {
-  int n = (int)(sizeof signal_names / sizeof signal_names[0]);
-  for (int s = 1; s < n; s++) {
-    const char *full = signal_names[s];
-    if (full && (strcasecmp(full, name) == 0 || strcasecmp(full + 3, name) == 0))
-      return s;
-  }
-  return 0;
 }

@@ -1,4 +1,6 @@
-/* internal.h: the engine's private structures, shared by src/core files. */
+/* internal.h: the engine's private structures and the functions its files
+ * offer each other, grouped by floor: a file calls only files of its own
+ * floor or below (docs/DESIGN-NOTES.md draws the floors). */
 #ifndef LUTRA_INTERNAL_H
 #define LUTRA_INTERNAL_H
 
@@ -32,6 +34,7 @@ struct lt_thread {
   lt_process *proc;
   lt_state state;
   lt_cause cause;
+  lt_breakpoint *bp;     /* the breakpoint it reported (its cause), NULL otherwise */
   int signal;            /* delivered by the next resume */
   bool interrupt_pending; /* a PTRACE_INTERRUPT not yet absorbed */
   bool regs_valid, regs_dirty;
@@ -64,7 +67,7 @@ struct lt_process {
   int memfd; /* /proc/PID/mem, for writes into read-only text */
   hashmap threads; /* tid -> lt_thread*, every thread the process knows */
   hashmap breakpoints; /* addr -> lt_breakpoint* */
-  lt_thread **events; /* eventful threads of this round, arrival order */
+  lt_thread **events; /* eventful threads of this round, arrival order (decode.c) */
   size_t nevents, capevents;
   lt_thread **dead; /* exited threads, freed at the next cont */
   size_t ndead, capdead;
@@ -74,13 +77,14 @@ struct lt_process {
   uint64_t dwarf_stamp; /* like mods_stamp */
   lt_scratch *scratch;
   size_t nscratch;
-  uint64_t call_pad;  /* int3 where injected calls return (inject.c) */
+  uint64_t call_pad;  /* int3 where injected calls return (call.c) */
   arch_watch watch[ARCH_NWATCH];
   unsigned watch_gen; /* bumped at each change; threads catch up on resume */
   hashmap ifuncs;     /* IFUNC resolver address -> what it chose */
   bool pinned; /* holds one of the tracer's pin references */
   bool follow_fork;
   bool shares_memory; /* a vfork child before its exec: the int3s are the parent's */
+  bool dying; /* lt_kill sent SIGKILL: every stop is let go until the end */
   bool exit_seen; /* lt_wait_any has returned its exit */
   bool final_round_given; /* lt_wait_stop returned the events of the round it exited in */
   bool trace_syscalls;
@@ -98,7 +102,7 @@ struct lt_tracer {
   char errmsg[512];
   int errcode;
   lt_process *procs;
-  hashmap tids; /* tid -> lt_thread*, across processes */
+  hashmap tids; /* tid -> lt_thread*, across processes (wait.c) */
   lt_orphan *orphans;
   size_t norphans, caporphans;
   volatile sig_atomic_t interrupted;
@@ -109,19 +113,85 @@ struct lt_tracer {
   cpu_set_t pin_saved;
 };
 
+/* ptrace options common to every tracee */
+#define LT_PTRACE_OPTIONS                                                   \
+  (PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |         \
+   PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT | PTRACE_O_TRACESYSGOOD)
+
+/* A raw syscall's return value that is a negated errno (Linux's rule). */
+static inline bool lt_syscall_failed(int64_t ret) { return ret < 0 && ret > -4096; }
+
+/* ---- floor 1: no calls above ---------------------------------------- */
+
 /* error.c */
 int lt_fail(lt_tracer *tr, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 int lt_fail_errno(lt_tracer *tr, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 int lt_misuse_state(lt_thread *t, const char *what);
+/* Keeps the tracer's error across a call whose failure is not the caller's. */
+typedef struct {
+  char msg[512];
+  int code;
+} lt_saved_error;
+void lt_error_save(const lt_tracer *tr, lt_saved_error *e);
+void lt_error_restore(lt_tracer *tr, const lt_saved_error *e);
+
+/* ptrace.c: every ptrace(2) request goes through here. On failure -1 with
+ * errno kept and, when tr is given, the tracer's error naming the request
+ * and the thread. */
+long lt_ptrace(lt_tracer *tr, int request, pid_t tid, void *addr, void *data);
+
+/* wait.c: the one waitpid loop, the tid table and the orphans. */
+double lt_now(void);
+/* One wait status for `tid` (-1: any). Returns the tid, 0 on timeout, -1 on
+ * error (EINTR when lt_tracer_interrupt was called). deadline < 0: none. */
+int lt_wait_event(lt_tracer *tr, pid_t tid, int *status, double deadline);
+/* A status `tid` has already reported, without blocking: 1 and *status, 0. */
+int lt_wait_ready(lt_tracer *tr, pid_t tid, int *status);
+/* The next status of a known new tracee (an orphan first). */
+int lt_wait_tid(lt_tracer *tr, pid_t tid, int *status);
+/* An unseized child's stop (spawn, before PTRACE_SEIZE). */
+int lt_wait_child_stop(lt_tracer *tr, pid_t pid, int *status);
+int lt_tracer_add_thread(lt_tracer *tr, lt_thread *t);
+void lt_tracer_del_thread(lt_tracer *tr, lt_thread *t);
+lt_thread *lt_tracer_thread(lt_tracer *tr, pid_t tid);
+int lt_tracer_take_orphan(lt_tracer *tr, pid_t tid, int *status);
+int lt_tracer_add_orphan(lt_tracer *tr, pid_t tid, int status);
+
+/* memory.c */
+int lt_mem_open(lt_tracer *tr, pid_t pid);
+ssize_t lt_mem_read_raw(lt_process *p, uint64_t addr, void *buf, size_t len);
+ssize_t lt_mem_write_raw(lt_process *p, uint64_t addr, const void *buf, size_t len);
+ssize_t lt_mem_write_fd(int memfd, uint64_t addr, const void *buf, size_t len);
+int lt_mem_fail(lt_process *p, const char *what, uint64_t addr, size_t len);
+
+/* pin.c */
+int lt_pin_choose(lt_tracer *tr);
+void lt_pin_hold(lt_process *p, int cpu);
+void lt_pin_release(lt_process *p);
+
+/* ---- floor 2: the objects -------------------------------------------- */
+
+/* process.c */
+lt_process *lt_process_new(lt_tracer *tr, pid_t pid, bool spawned);
+/* Frees the object only: it must no longer be traced (lifecycle.c). */
+void lt_process_destroy(lt_process *p);
+lt_process *lt_process_adopt(lt_process *parent, pid_t child, bool vfork);
+void lt_process_drop_threads(lt_process *p, lt_state final);
+bool lt_process_others_running(const lt_process *p, const lt_thread *t);
+size_t lt_process_live_threads(const lt_process *p);
 
 /* thread.c */
 lt_thread *lt_thread_new(lt_process *p, pid_t tid, lt_state st);
 void lt_thread_set_state(lt_thread *t, lt_state st);
 int lt_thread_load_regs(lt_thread *t);
 int lt_thread_flush_regs(lt_thread *t);
+/* PTRACE_CONT, SYSCALL or SINGLESTEP after writing back the register cache. */
 int lt_thread_resume(lt_thread *t, int request, int signo);
+/* PTRACE_SYSCALL when syscalls are traced this way, else PTRACE_CONT. */
+int lt_resume_request(const lt_thread *t);
+int lt_thread_interrupt(lt_thread *t);
 void lt_thread_gone(lt_thread *t);
 void lt_process_free_dead(lt_process *p);
 
@@ -131,25 +201,48 @@ int lt_bp_insert(lt_process *p, lt_breakpoint *bp);
 int lt_bp_restore(lt_process *p, lt_breakpoint *bp);
 int lt_bp_restore_all(lt_process *p);
 void lt_bp_forget_all(lt_process *p);
-int lt_bp_step_over(lt_thread *t, lt_breakpoint *bp);
 void lt_bp_shadow(const lt_process *p, uint64_t addr, uint8_t *buf, size_t len);
+int lt_check_all_stopped(lt_process *p, const char *what);
 
-/* memory.c */
-ssize_t lt_mem_read_raw(lt_process *p, uint64_t addr, void *buf, size_t len);
-ssize_t lt_mem_write_raw(lt_process *p, uint64_t addr, const void *buf, size_t len);
+/* ---- floor 3: what a wait status means -------------------------------- */
 
-/* process.c */
-lt_process *lt_process_adopt(lt_process *parent, pid_t child, bool vfork);
-
-/* events.c */
-int lt_wait_event(lt_tracer *tr, pid_t tid, int *status, double deadline);
+/* decode.c: the one decoder, and the one owner of each process's list of
+ * eventful threads. */
 void lt_handle_status(lt_tracer *tr, lt_thread *t, int status);
-void lt_note_event(lt_thread *t);
-int lt_step_thread(lt_thread *t);
-double lt_now(void);
+/* A status read for `tid`: handed to its thread, or kept as an orphan. */
+int lt_decode_status(lt_tracer *tr, pid_t tid, int status);
+/* Waits for one status (tid or -1) and decodes it: 1, 0 on timeout, -1. */
+int lt_decode_next(lt_tracer *tr, pid_t tid, double deadline);
+/* The thread's tracee is gone with no status left to read (ECHILD). */
+void lt_decode_vanished(lt_thread *t);
+/* Every tracee of the tracer is gone (ECHILD): p has exited. */
+void lt_decode_process_gone(lt_process *p);
+void lt_resume_quietly(lt_thread *t);
+void lt_events_add(lt_thread *t);
+void lt_events_remove(lt_thread *t);
+void lt_events_clear(lt_process *p);
 
-/* scratch.c */
-int lt_scratch_slot(lt_thread *t, uint64_t near, uint64_t *slot);
+/* ---- floor 4: running one thread -------------------------------------- */
+
+/* step.c: one thread runs alone (the others stay as they are) until it
+ * stops. 0: it stopped with nothing to report (a step done, an interrupt,
+ * a call's return); 1: it reported an event, kept as its cause; -1. */
+int lt_run_alone(lt_thread *t, int request, double timeout);
+int lt_step_thread(lt_thread *t);
+/* A thread's stop, kept while it runs injected code (rr's
+ * AutoRemoteSyscalls): restore puts it back (the registers too when
+ * `regs`), keeps a signal that came meanwhile, drops the event the
+ * injected code caused. */
+typedef struct {
+  arch_regs regs;
+  lt_state state;
+  lt_cause cause;
+  lt_breakpoint *bp;
+  int signal;
+  bool in_events;
+} lt_saved_thread;
+void lt_thread_save(lt_thread *t, lt_saved_thread *s);
+void lt_thread_restore(lt_thread *t, const lt_saved_thread *s, bool regs);
 
 /* inject.c */
 /* A stopped thread of p that can run injected code now (not at its exit,
@@ -159,34 +252,28 @@ int lt_scratch_slot(lt_thread *t, uint64_t near, uint64_t *slot);
  * kept. -1 only when that step fails. */
 int lt_inject_thread(lt_process *p, bool leave_exec, lt_thread **out);
 int lt_inject_syscall(lt_thread *t, long nr, const uint64_t args[6], int64_t *ret);
+
+/* scratch.c */
+int lt_scratch_slot(lt_thread *t, uint64_t near, uint64_t *slot);
+
+/* call.c */
 int lt_inject_call(lt_thread *t, uint64_t fn, uint64_t *ret);
 
-/* pin.c */
-int lt_pin_choose(lt_tracer *tr);
-void lt_pin_hold(lt_process *p, int cpu);
-void lt_pin_release(lt_process *p);
+/* stepover.c */
+/* Moves a thread that hit `bp` past the original instruction (0), or 1
+ * when another event stopped it first (recorded), -1. */
+int lt_bp_step_over(lt_thread *t, lt_breakpoint *bp);
+/* Can a hit of bp be stepped over while the other threads run? */
+bool lt_stepover_nonstop_ready(const lt_breakpoint *bp);
 
 /* seccomp.c */
 int lt_seccomp_install(lt_process *p, const uint8_t *set);
 
-/* syscall.c */
-void lt_handle_seccomp(lt_thread *t);
-void lt_handle_syscall(lt_thread *t);
-void lt_resume_quietly(lt_thread *t);
-int lt_resume_request(const lt_thread *t);
+/* ---- floor 5: whole processes ------------------------------------------ */
 
-/* tracer.c */
-int lt_tracer_add_thread(lt_tracer *tr, lt_thread *t);
-void lt_tracer_del_thread(lt_tracer *tr, lt_thread *t);
-lt_thread *lt_tracer_thread(lt_tracer *tr, pid_t tid);
-int lt_tracer_take_orphan(lt_tracer *tr, pid_t tid, int *status);
-int lt_tracer_add_orphan(lt_tracer *tr, pid_t tid, int status);
-void lt_tracer_link(lt_tracer *tr, lt_process *p);
-void lt_tracer_unlink(lt_tracer *tr, lt_process *p);
-
-/* ptrace options common to every tracee */
-#define LT_PTRACE_OPTIONS                                                   \
-  (PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |         \
-   PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT | PTRACE_O_TRACESYSGOOD)
+/* round.c */
+int lt_settle(lt_process *p, bool force, double deadline);
+/* Waits until p has exited, every stop let go (after a SIGKILL). */
+int lt_wait_exit(lt_process *p, double timeout);
 
 #endif

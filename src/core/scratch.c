@@ -1,8 +1,8 @@
 /* scratch.c: pages in the tracee for out-of-line copies of instructions
- * under breakpoints (and the landing pad of injected calls). A page must lie within reach of a RIP-relative
- * displacement from the code it serves, so lutra finds a free gap near the
- * code in /proc/PID/maps and maps it there by making a stopped thread run
- * an mmap syscall. Pages stay mapped for the life of the process: a thread
+ * under breakpoints (and the landing pad of injected calls). A page must
+ * lie within reach of a RIP-relative displacement from the code it serves,
+ * so lutra finds a free gap near the code in /proc/PID/maps and maps it
+ * there by making a stopped thread run an mmap syscall. Pages stay mapped for the life of the process: a thread
  * may sit in a copy at any time, even after detach, and a copy ends with a
  * jump back, so leaving them is safe. */
 #include <errno.h>
@@ -25,7 +25,7 @@ static int find_room(lt_process *p, uint64_t near, uint64_t *addr) {
   if (!f) return lt_fail_errno(p->tracer, "open %s", path);
   uint64_t prev_end = 0x10000, best = 0, best_dist = UINT64_MAX;
   for (;;) {
-    uint64_t start = 0x7ffffffff000ULL, end = start;
+    uint64_t start = ARCH_USER_TOP, end = start;
     bool stack = false, more = fgets(line, sizeof line, f) != NULL;
     if (more) {
       if (sscanf(line, "%" SCNx64 "-%" SCNx64, &start, &end) != 2) continue;
@@ -68,7 +68,7 @@ int lt_scratch_slot(lt_thread *t, uint64_t near, uint64_t *slot) {
                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, (uint64_t)-1, 0};
   int64_t got = 0;
   if (lt_inject_syscall(t, SYS_mmap, args, &got) < 0) return -1;
-  if (got < 0 && got > -4096) {
+  if (lt_syscall_failed(got)) {
     errno = (int)-got;
     return lt_fail_errno(p->tracer, "process %d: mmap of a scratch page at 0x%" PRIx64, (int)p->pid, room);
   }

@@ -78,8 +78,8 @@ int lt_seccomp_install(lt_process *p, const uint8_t *set) {
   for (size_t i = 0; hm_next(&p->threads, &i, &k, &v);) {
     lt_thread *th = v;
     if (th->state == LT_EXITED || th->state == LT_EXITING) continue;
-    if (ptrace(PTRACE_SETOPTIONS, th->tid, 0, LT_PTRACE_OPTIONS | PTRACE_O_TRACESECCOMP | PTRACE_O_EXITKILL) < 0 &&
-        errno != ESRCH)
+    long opts = LT_PTRACE_OPTIONS | PTRACE_O_TRACESECCOMP | PTRACE_O_EXITKILL;
+    if (lt_ptrace(NULL, PTRACE_SETOPTIONS, th->tid, 0, (void *)opts) < 0 && errno != ESRCH)
       return lt_fail_errno(tr, "thread %d: cannot set PTRACE_O_TRACESECCOMP", (int)th->tid);
   }
   if (!p->seccomp_set) {

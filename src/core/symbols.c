@@ -1,20 +1,11 @@
 /* symbols.c: names to addresses and back for one process, over the ELF
- * objects it has mapped (src/elf). */
+ * objects it has mapped (src/elf), IFUNCs resolved in the tracee; source
+ * lines and backtraces through libdwfl. */
 #include <errno.h>
 #include <gelf.h>
 #include <string.h>
 
 #include "internal.h"
-
-const lt_modules *lt_process_modules(lt_process *p) {
-  if (p->state == LT_PS_EXITED || p->state == LT_PS_DETACHED) return &p->mods;
-  if (p->mods_stamp != p->stats.stops + 1) {
-    char err[256];
-    if (lt_modules_refresh(&p->mods, p->pid, err, sizeof err) == 0)
-      p->mods_stamp = p->stats.stops + 1;
-  }
-  return &p->mods;
-}
 
 /* An IFUNC symbol names a resolver that picks the implementation at load
  * time (glibc's strlen, memcpy...). Breaking there would never fire: ask
@@ -26,13 +17,11 @@ static uint64_t resolve_ifunc(lt_process *p, const lt_module *md, uint64_t resol
   if (p->state != LT_PS_STOPPED || strstr(md->path, "/ld-linux")) return resolver;
   lt_thread *t;
   if (lt_inject_thread(p, false, &t) < 0 || !t) return resolver;
-  char msg[sizeof p->tracer->errmsg];
-  int code = p->tracer->errcode;
-  memcpy(msg, p->tracer->errmsg, sizeof msg); /* a failure here is not the caller's */
+  lt_saved_error e; /* a failure here is not the caller's */
+  lt_error_save(p->tracer, &e);
   uint64_t chosen = 0;
   int rc = lt_inject_call(t, resolver, &chosen);
-  memcpy(p->tracer->errmsg, msg, sizeof msg);
-  p->tracer->errcode = code;
+  lt_error_restore(p->tracer, &e);
   if (rc < 0 || !lt_modules_at(&p->mods, chosen)) return resolver;
   hm_put(&p->ifuncs, resolver, (void *)(uintptr_t)chosen);
   return chosen;

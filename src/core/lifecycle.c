@@ -1,0 +1,245 @@
+/* lifecycle.c: attaching to a running process (every thread), detaching
+ * (every int3 removed first), killing, and freeing a process at the end of
+ * its tracing, which kills a spawned one and lets an attached one go. */
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+static char thread_status(pid_t pid, pid_t tid) {
+  char path[96], buf[512];
+  snprintf(path, sizeof path, "/proc/%d/task/%d/stat", (int)pid, (int)tid);
+  FILE *f = fopen(path, "re");
+  if (!f) return 0;
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  fclose(f);
+  buf[n] = 0;
+  char *rp = strrchr(buf, ')'); /* the command name may hold spaces */
+  return rp && rp[1] == ' ' ? rp[2] : 0;
+}
+
+static int attach_fail_eperm(lt_tracer *tr, pid_t pid) {
+  char path[64], line[256], why[160] = "";
+  snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+  FILE *f = fopen(path, "re");
+  int tracer = 0;
+  if (f) {
+    while (fgets(line, sizeof line, f))
+      if (sscanf(line, "TracerPid: %d", &tracer) == 1) break;
+    fclose(f);
+  }
+  if (tracer > 0) {
+    snprintf(why, sizeof why, " (already traced by process %d)", tracer);
+  } else {
+    f = fopen("/proc/sys/kernel/yama/ptrace_scope", "re");
+    int scope = 0;
+    if (f) {
+      if (fscanf(f, "%d", &scope) != 1) scope = 0;
+      fclose(f);
+    }
+    if (scope > 0)
+      snprintf(why, sizeof why, " (/proc/sys/kernel/yama/ptrace_scope is %d)", scope);
+    else
+      snprintf(why, sizeof why, " (not your process, or another tracer?)");
+  }
+  return lt_fail(tr, EPERM, "cannot attach to %d: %s%s", (int)pid, strerror(EPERM), why);
+}
+
+/* Seizes every thread listed in /proc/PID/task, again and again until a
+ * listing brings nothing new; zombies and threads that vanish are skipped. */
+static int attach_threads(lt_process *p) {
+  lt_tracer *tr = p->tracer;
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/task", (int)p->pid);
+  for (bool again = true; again;) {
+    again = false;
+    DIR *d = opendir(path);
+    if (!d) {
+      if (errno == ENOENT) return lt_fail(tr, ESRCH, "cannot attach to %d: no such process", (int)p->pid);
+      return lt_fail_errno(tr, "cannot attach to %d: %s", (int)p->pid, path);
+    }
+    struct dirent *e;
+    while ((e = readdir(d))) {
+      pid_t tid = (pid_t)atoi(e->d_name);
+      if (tid <= 0 || hm_get(&p->threads, (uint64_t)tid)) continue;
+      if (thread_status(p->pid, tid) == 'Z') continue;
+      if (lt_ptrace(NULL, PTRACE_SEIZE, tid, 0, (void *)(long)LT_PTRACE_OPTIONS) < 0) {
+        int err = errno;
+        if (err == ESRCH && tid != p->pid) continue; /* exited meanwhile */
+        closedir(d);
+        if (err == EPERM) return attach_fail_eperm(tr, p->pid);
+        if (err == ESRCH) return lt_fail(tr, ESRCH, "cannot attach to %d: no such process", (int)p->pid);
+        errno = err;
+        return lt_fail_errno(tr, "cannot attach to %d: ptrace(SEIZE) thread %d", (int)p->pid, (int)tid);
+      }
+      lt_thread *t = lt_thread_new(p, tid, LT_RUNNING);
+      if (!t || lt_thread_interrupt(t) < 0) {
+        closedir(d);
+        return -1;
+      }
+      again = true;
+    }
+    closedir(d);
+  }
+  return 0;
+}
+
+lt_process *lt_attach(lt_tracer *tr, pid_t pid) {
+  if (pid <= 0) {
+    lt_fail(tr, ESRCH, "cannot attach to %d: not a process id (pids are positive)", (int)pid);
+    return NULL;
+  }
+  if (pid == getpid()) {
+    lt_fail(tr, EPERM, "cannot attach to %d: it is lutra itself", (int)pid);
+    return NULL;
+  }
+  if (kill(pid, 0) < 0 && errno == ESRCH) {
+    lt_fail(tr, ESRCH, "cannot attach to %d: no such process", (int)pid);
+    return NULL;
+  }
+  if (thread_status(pid, pid) == 'Z' && hm_get(&tr->tids, (uint64_t)pid) == NULL) {
+    /* A zombie leader with no live thread is a dead process. */
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+    DIR *d = opendir(path);
+    int live = 0;
+    struct dirent *e;
+    while (d && (e = readdir(d)))
+      if (atoi(e->d_name) > 0 && thread_status(pid, (pid_t)atoi(e->d_name)) != 'Z') live++;
+    if (d) closedir(d);
+    if (!live) {
+      lt_fail(tr, ESRCH, "cannot attach to %d: process is a zombie", (int)pid);
+      return NULL;
+    }
+  }
+  lt_process *p = lt_process_new(tr, pid, false);
+  if (!p) return NULL;
+  p->state = LT_PS_RUNNING;
+  if (attach_threads(p) < 0 || (p->memfd = lt_mem_open(tr, pid)) < 0 || lt_stop(p) < 0) {
+    lt_saved_error e;
+    lt_error_save(tr, &e);
+    lt_process_free(p);
+    lt_error_restore(tr, &e);
+    return NULL;
+  }
+  lt_events_clear(p); /* attaching is not an event: start the first round clean */
+  return p;
+}
+
+/* Is one of our int3 traps pending for t (it executed the int3, but an
+ * interrupt reported it first: get_signal() handles job control traps
+ * before dequeuing signals)? PEEKSIGINFO reads without dequeuing. */
+static bool trap_pending(lt_thread *t) {
+  struct __ptrace_peeksiginfo_args args = {.off = 0, .flags = 0, .nr = 8};
+  siginfo_t si[8];
+  long n = lt_ptrace(NULL, PTRACE_PEEKSIGINFO, t->tid, &args, si);
+  for (long i = 0; i < n; i++)
+    if (si[i].si_signo == SIGTRAP && si[i].si_code == SI_KERNEL) return true;
+  return false;
+}
+
+/* Before lutra's int3s leave, every thread that executed one must have
+ * taken its trap: once detached, the SIGTRAP would kill the program. Such
+ * a thread is resumed into its trap and comes back at the breakpoint. */
+static int drain_traps(lt_process *p) {
+  uint64_t k;
+  void *v;
+  for (size_t i = 0; hm_next(&p->threads, &i, &k, &v);) {
+    lt_thread *t = v;
+    if (t->state != LT_STOPPED || lt_thread_load_regs(t) < 0) continue;
+    lt_breakpoint *bp = lt_bp_at(p, arch_breakpoint_addr(arch_pc(&t->regs)));
+    if (!bp || !bp->inserted || !trap_pending(t)) continue;
+    if (lt_run_alone(t, PTRACE_CONT, -1) < 0) return -1;
+  }
+  return 0;
+}
+
+static int detach(lt_process *p) {
+  lt_tracer *tr = p->tracer;
+  if (p->state == LT_PS_DETACHED) return 0;
+  if (p->seccomp && p->state != LT_PS_EXITED)
+    return lt_fail(tr, LT_EMISUSE,
+                   "cannot detach process %d: lutra's seccomp filter (syscall tracing) stays in it and "
+                   "would make its traced syscalls fail with ENOSYS; kill it or run it to its end",
+                   (int)p->pid);
+  if (p->state == LT_PS_EXITED) return lt_fail(tr, LT_EEXITED, "process exited");
+  if (p->state == LT_PS_RUNNING && lt_stop(p) < 0) return -1;
+  if (p->state == LT_PS_EXITED) return lt_fail(tr, LT_EEXITED, "process exited");
+  drain_traps(p);
+  if (p->state == LT_PS_EXITED) return lt_fail(tr, LT_EEXITED, "process exited");
+  int rc = lt_bp_restore_all(p);
+  uint64_t k;
+  void *v;
+  for (size_t i = 0; hm_next(&p->threads, &i, &k, &v);) {
+    lt_thread *t = v;
+    if (!lt_state_is_stopped(t->state)) continue;
+    lt_thread_flush_regs(t);
+    if (lt_ptrace(NULL, PTRACE_DETACH, t->tid, 0, (void *)(long)t->signal) < 0 && errno != ESRCH && rc == 0)
+      rc = lt_fail_errno(tr, "ptrace(DETACH) thread %d", (int)t->tid);
+  }
+  lt_bp_forget_all(p);
+  lt_process_drop_threads(p, LT_DETACHED);
+  p->state = LT_PS_DETACHED;
+  lt_pin_release(p);
+  if (p->memfd >= 0) close(p->memfd);
+  p->memfd = -1;
+  return rc;
+}
+
+/* Detaching is cleanup: a pending interruption (the SIGINT that made the
+ * script give up) must not cut it short, or threads would be let go with
+ * their registers still in lutra's cache (a pc rewound onto a breakpoint,
+ * an emulated push). The interruption is kept for whoever waits next. */
+int lt_detach(lt_process *p) {
+  lt_tracer *tr = p->tracer;
+  sig_atomic_t pending = tr->interrupted;
+  tr->interrupted = 0;
+  int rc = detach(p);
+  if (pending) tr->interrupted = 1;
+  return rc;
+}
+
+int lt_kill(lt_process *p) {
+  lt_tracer *tr = p->tracer;
+  if (p->state == LT_PS_EXITED) return 0;
+  if (p->state == LT_PS_DETACHED)
+    return lt_fail(tr, LT_EMISUSE, "process %d is detached", (int)p->pid);
+  if (kill(p->pid, SIGKILL) < 0 && errno != ESRCH)
+    return lt_fail_errno(tr, "kill(%d, SIGKILL)", (int)p->pid);
+  p->dying = true;
+  lt_wait_exit(p, 5); /* a tracee that will not die: given up on */
+  lt_events_clear(p);
+  if (p->state != LT_PS_EXITED) {
+    p->state = LT_PS_EXITED;
+    lt_bp_forget_all(p);
+  }
+  if (!p->exit_signal && !p->exited_normally) p->exit_signal = SIGKILL;
+  return 0;
+}
+
+void lt_process_free(lt_process *p) {
+  if (!p) return;
+  /* A spawned process dies with its tracer; an attached one never does:
+   * if the orderly detach fails, its bytes are restored and it is let go. */
+  if (p->state == LT_PS_STOPPED || p->state == LT_PS_RUNNING) {
+    if (p->spawned || p->seccomp) {
+      lt_kill(p);
+    } else if (lt_detach(p) < 0 && p->state != LT_PS_DETACHED) {
+      lt_bp_restore_all(p);
+      uint64_t k;
+      void *v;
+      for (size_t i = 0; hm_next(&p->threads, &i, &k, &v);) {
+        lt_thread *t = v;
+        if (lt_state_is_stopped(t->state)) lt_thread_flush_regs(t);
+        lt_ptrace(NULL, PTRACE_DETACH, t->tid, 0, 0);
+      }
+    }
+  }
+  lt_process_destroy(p);
+}

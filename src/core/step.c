@@ -1,0 +1,70 @@
+/* step.c: one thread runs alone until it stops, the others staying as they
+ * are: a single-step over an instruction, a thread let into a trap it has
+ * already taken, an injected call. The only wait loop below the rounds
+ * (round.c). Also the saved state of a thread that runs injected code. */
+#include <errno.h>
+#include <sys/ptrace.h>
+
+#include "internal.h"
+
+int lt_run_alone(lt_thread *t, int request, double timeout) {
+  lt_tracer *tr = t->proc->tracer;
+  lt_state running = request == PTRACE_SINGLESTEP ? LT_SINGLE_STEPPING : LT_RUNNING;
+  if (lt_thread_resume(t, request, 0) < 0) return -1;
+  lt_thread_set_state(t, running);
+  double deadline = timeout >= 0 ? lt_now() + timeout : -1;
+  /* Never abandoned half-way: an interruption is kept for the next wait,
+   * once the thread is stopped again. */
+  bool interrupted = false;
+  while (lt_state_is_running(t->state)) {
+    int r = lt_decode_next(tr, t->tid, t->state == LT_STOPPING ? -1 : deadline);
+    if (r == 0) { /* too long (a lock another stopped thread holds?): stop it */
+      if (lt_thread_interrupt(t) < 0) break;
+      continue;
+    }
+    if (r > 0) continue;
+    if (tr->errcode == EINTR) {
+      interrupted = true;
+      continue;
+    }
+    if (tr->errcode == ECHILD) {
+      lt_decode_vanished(t);
+      break;
+    }
+    if (interrupted) tr->interrupted = 1;
+    return -1;
+  }
+  if (interrupted) tr->interrupted = 1;
+  if (t->state == LT_STOPPED && t->cause.kind == LT_CAUSE_STOPPED) return 0;
+  return 1;
+}
+
+/* Single-steps t. 0: the step is done; 1: the thread reported another
+ * event first, kept as its cause. */
+int lt_step_thread(lt_thread *t) { return lt_run_alone(t, PTRACE_SINGLESTEP, -1); }
+
+void lt_thread_save(lt_thread *t, lt_saved_thread *s) {
+  s->regs = t->regs;
+  s->state = t->state;
+  s->cause = t->cause;
+  s->bp = t->bp;
+  s->signal = t->signal;
+  s->in_events = t->in_events;
+}
+
+void lt_thread_restore(lt_thread *t, const lt_saved_thread *s, bool regs) {
+  /* A signal that came meanwhile stays pending for the thread; an event
+   * the injected code caused is not the round's. */
+  int signal = s->signal;
+  if (!signal && t->cause.kind == LT_CAUSE_SIGNAL && t->state == LT_STOPPED_SIGNAL) signal = t->cause.signo;
+  if (t->in_events && !s->in_events) lt_events_remove(t);
+  if (regs) {
+    t->regs = s->regs;
+    t->regs_valid = true;
+    t->regs_dirty = true;
+  }
+  t->state = s->state;
+  t->cause = s->cause;
+  t->bp = s->bp;
+  t->signal = signal;
+}
