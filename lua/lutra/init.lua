@@ -63,7 +63,7 @@ function Process:symbolize(addr)
 end
 Process.run = run.run
 Process.on = run.on
-Process.watch = run.watch
+Process.watch = require("lutra.watch").watch
 
 --- p:unpack(fmt, addr): reads string.packsize(fmt) bytes at addr and
 -- unpacks them with string.unpack (fixed-size formats only).

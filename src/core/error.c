@@ -62,3 +62,11 @@ const char *lt_errname(int code) {
   }
   }
 }
+
+int lt_errno_number(const char *name) {
+  for (int e = 1; e < 4096; e++) {
+    const char *n = strerrorname_np(e);
+    if (n && strcmp(n, name) == 0) return e;
+  }
+  return 0;
+}

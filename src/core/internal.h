@@ -143,7 +143,6 @@ void lt_error_restore(lt_tracer *tr, const lt_saved_error *e);
 long lt_ptrace(lt_tracer *tr, int request, pid_t tid, void *addr, void *data);
 
 /* wait.c: the one waitpid loop, the tid table and the orphans. */
-double lt_now(void);
 /* One wait status for `tid` (-1: any). Returns the tid, 0 on timeout, -1 on
  * error (EINTR when lt_tracer_interrupt was called). deadline < 0: none. */
 int lt_wait_event(lt_tracer *tr, pid_t tid, int *status, double deadline);

@@ -28,6 +28,8 @@ enum {
 const char *lt_errmsg(const lt_tracer *tr);
 int lt_errcode(const lt_tracer *tr);
 const char *lt_errname(int code); /* "ESRCH", "ENOSYM", ... */
+int lt_errno_number(const char *name); /* "ENOENT" -> 2; 0 when unknown */
+double lt_now(void); /* seconds on the monotonic clock */
 
 /* The seed's thread states. */
 typedef enum {

@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "lutil.h"
 
@@ -12,45 +11,6 @@ static int tracer_gc(lua_State *L) {
   if (*tp) lt_tracer_free(*tp);
   *tp = NULL;
   return 0;
-}
-
-/* Registers a Process userdata (on the stack top) as the one of p. */
-static void remember_process(lua_State *L, lt_process *p) {
-  lua_getfield(L, LUA_REGISTRYINDEX, "lutra.procs");
-  lua_pushlightuserdata(L, p);
-  lua_pushvalue(L, -3);
-  lua_rawset(L, -3);
-  lua_pop(L, 1);
-}
-
-static lu_process *new_process_ud(lua_State *L);
-
-void lu_pushprocess(lua_State *L, lt_process *p) {
-  lua_getfield(L, LUA_REGISTRYINDEX, "lutra.procs");
-  lua_pushlightuserdata(L, p);
-  if (lua_rawget(L, -2) != LUA_TNIL) {
-    lua_remove(L, -2);
-    return;
-  }
-  lua_pop(L, 2);
-  lu_process *up = new_process_ud(L);
-  up->p = p;
-  up->pid = lt_process_pid(p);
-  remember_process(L, p);
-}
-
-static lu_process *new_process_ud(lua_State *L) {
-  lu_process *up = lua_newuserdatauv(L, sizeof *up, 1);
-  up->p = NULL; /* born released: __gc is harmless until filled in */
-  up->pid = 0;
-  luaL_setmetatable(L, LUTRA_PROCESS);
-  lua_newtable(L); /* tid -> Thread, weak values */
-  lua_newtable(L);
-  lua_pushliteral(L, "v");
-  lua_setfield(L, -2, "__mode");
-  lua_setmetatable(L, -2);
-  lua_setiuservalue(L, -2, 1);
-  return up;
 }
 
 static int l_spawn(lua_State *L) {
@@ -140,25 +100,21 @@ static int l_spawn(lua_State *L) {
       return luaL_error(L, "spawn: env must be a table");
     }
   }
-  lu_process *up = new_process_ud(L);
+  lu_process *up = lu_newprocess(L);
   lt_process *p = lt_spawn(tr, &o);
   if (!p) return lu_fail(L, tr);
-  up->p = p;
-  up->pid = lt_process_pid(p);
   lt_process_set_follow_fork(p, lua_toboolean(L, 3));
-  remember_process(L, p);
+  lu_setprocess(L, up, p);
   return 1;
 }
 
 static int l_attach(lua_State *L) {
   lt_tracer *tr = lu_tracer(L);
   lua_Integer pid = luaL_checkinteger(L, 1);
-  lu_process *up = new_process_ud(L);
+  lu_process *up = lu_newprocess(L);
   lt_process *p = lt_attach(tr, (pid_t)pid);
   if (!p) return lu_fail(L, tr);
-  up->p = p;
-  up->pid = lt_process_pid(p);
-  remember_process(L, p);
+  lu_setprocess(L, up, p);
   return 1;
 }
 
@@ -176,20 +132,11 @@ static int l_signal_number(lua_State *L) {
   return 1;
 }
 
-static int l_register_names(lua_State *L) {
-  lua_createtable(L, arch_nregs(), 0);
-  for (int i = 0; i < arch_nregs(); i++) {
-    lua_pushstring(L, arch_reg_name(i));
-    lua_rawseti(L, -2, i + 1);
-  }
-  return 1;
-}
+static int l_register_names(lua_State *L) { return lu_pushregnames(L); }
 
 /* Seconds on the monotonic clock, for timeouts and handler timing. */
 static int l_now(lua_State *L) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  lua_pushnumber(L, (lua_Number)ts.tv_sec + (lua_Number)ts.tv_nsec * 1e-9);
+  lua_pushnumber(L, lt_now());
   return 1;
 }
 
@@ -207,17 +154,12 @@ static int l_syscall_number(lua_State *L) {
   return 1;
 }
 
-/* "ENOENT" -> 2 (0 when unknown). */
+/* "ENOENT" -> 2 (nil when unknown). */
 static int l_errno_number(lua_State *L) {
-  const char *name = luaL_checkstring(L, 1);
-  for (int e = 1; e < 4096; e++) {
-    const char *n = strerrorname_np(e);
-    if (n && strcmp(n, name) == 0) {
-      lua_pushinteger(L, e);
-      return 1;
-    }
-  }
-  return 0;
+  int e = lt_errno_number(luaL_checkstring(L, 1));
+  if (!e) return 0;
+  lua_pushinteger(L, e);
+  return 1;
 }
 
 /* core.wait_any({p1, p2, ...} [, timeout]) -> the process with a round of
@@ -239,7 +181,8 @@ static int l_wait_any(lua_State *L) {
     if (lt_errcode(tr) == LT_ETIMEOUT) {
       lua_pushnil(L);
       lua_pushliteral(L, "timeout");
-      return 2;
+      lua_pushliteral(L, "ETIMEOUT");
+      return 3;
     }
     return lu_fail(L, tr);
   }
@@ -247,9 +190,11 @@ static int l_wait_any(lua_State *L) {
   return 1;
 }
 
-static const luaL_Reg funcs[] = {{"errno_number", l_errno_number}, {"wait_any", l_wait_any}, {"syscall_name", l_syscall_name}, {"syscall_number", l_syscall_number},{"spawn", l_spawn}, {"attach", l_attach}, {"now", l_now},
-                                 {"signal_name", l_signal_name}, {"signal_number", l_signal_number},
-                                 {"register_names", l_register_names}, {NULL, NULL}};
+static const luaL_Reg funcs[] = {
+    {"spawn", l_spawn}, {"attach", l_attach}, {"wait_any", l_wait_any}, {"now", l_now},
+    {"errno_number", l_errno_number}, {"syscall_name", l_syscall_name},
+    {"syscall_number", l_syscall_number}, {"signal_name", l_signal_name},
+    {"signal_number", l_signal_number}, {"register_names", l_register_names}, {NULL, NULL}};
 
 int luaopen_lutra_core(lua_State *L) {
   lua_getfield(L, LUA_REGISTRYINDEX, "lutra.tracer");
@@ -263,16 +208,6 @@ int luaopen_lutra_core(lua_State *L) {
     *tp = lt_tracer_new();
     if (!*tp) return luaL_error(L, "lutra: out of memory");
     lua_setfield(L, LUA_REGISTRYINDEX, "lutra.tracer");
-  }
-  lua_pop(L, 1);
-  lua_getfield(L, LUA_REGISTRYINDEX, "lutra.procs");
-  if (lua_isnil(L, -1)) { /* engine process -> Process userdata, weak */
-    lua_newtable(L);
-    lua_createtable(L, 0, 1);
-    lua_pushliteral(L, "v");
-    lua_setfield(L, -2, "__mode");
-    lua_setmetatable(L, -2);
-    lua_setfield(L, LUA_REGISTRYINDEX, "lutra.procs");
   }
   lua_pop(L, 1);
   lu_open_process(L);

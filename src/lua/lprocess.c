@@ -8,6 +8,45 @@
 
 static const char *const pstate_names[] = {"stopped", "running", "exited", "detached"};
 
+/* The registry: one Process userdata per engine process (weak values),
+ * so that a forked child met twice is the same Lua value. */
+#define PROCS "lutra.procs"
+
+lu_process *lu_newprocess(lua_State *L) {
+  lu_process *up = lua_newuserdatauv(L, sizeof *up, 1);
+  up->p = NULL; /* born released: __gc is harmless until filled in */
+  up->pid = 0;
+  luaL_setmetatable(L, LUTRA_PROCESS);
+  lua_newtable(L); /* tid -> Thread, weak values */
+  lua_newtable(L);
+  lua_pushliteral(L, "v");
+  lua_setfield(L, -2, "__mode");
+  lua_setmetatable(L, -2);
+  lua_setiuservalue(L, -2, 1);
+  return up;
+}
+
+void lu_setprocess(lua_State *L, lu_process *up, lt_process *p) {
+  up->p = p;
+  up->pid = lt_process_pid(p);
+  lua_getfield(L, LUA_REGISTRYINDEX, PROCS);
+  lua_pushlightuserdata(L, p);
+  lua_pushvalue(L, -3);
+  lua_rawset(L, -3);
+  lua_pop(L, 1);
+}
+
+void lu_pushprocess(lua_State *L, lt_process *p) {
+  lua_getfield(L, LUA_REGISTRYINDEX, PROCS);
+  lua_pushlightuserdata(L, p);
+  if (lua_rawget(L, -2) != LUA_TNIL) {
+    lua_remove(L, -2);
+    return;
+  }
+  lua_pop(L, 2);
+  lu_setprocess(L, lu_newprocess(L), p);
+}
+
 static lt_process *checkp(lua_State *L) { return lu_checkprocess(L, 1)->p; }
 
 /* An engine call's answer: true, or the failure (nil, msg, code / error). */
@@ -125,10 +164,11 @@ static int p_wait_stop(lua_State *L) {
   if (lt_wait_stop(p, timeout) < 0) {
     lt_tracer *tr = lt_process_tracer(p);
     int code = lt_errcode(tr);
-    if (code == LT_ETIMEOUT || code == LT_EEXITED) {
+    if (code == LT_ETIMEOUT || code == LT_EEXITED) { /* expected: nil, "timeout", "ETIMEOUT" */
       lua_pushnil(L);
       lua_pushstring(L, lt_errmsg(tr));
-      return 2;
+      lua_pushstring(L, lt_errname(code));
+      return 3;
     }
     return lu_fail(L, tr);
   }
@@ -452,18 +492,19 @@ static const luaL_Reg methods[] = {
     {"add_watch", p_add_watch}, {"remove_watch", p_remove_watch},
     {NULL, NULL}};
 
+static const luaL_Reg metamethods[] = {
+    {"__gc", p_gc}, {"__close", p_gc}, {"__tostring", p_tostring}, {NULL, NULL}};
+
 void lu_open_process(lua_State *L) {
-  luaL_newmetatable(L, LUTRA_PROCESS);
-  luaL_newlib(L, methods);
-  lua_pushvalue(L, -1);
-  lua_setfield(L, -3, "methods");
-  lua_pushcclosure(L, p_index, 1);
-  lua_setfield(L, -2, "__index");
-  lua_pushcfunction(L, p_gc);
-  lua_setfield(L, -2, "__gc");
-  lua_pushcfunction(L, p_gc);
-  lua_setfield(L, -2, "__close");
-  lua_pushcfunction(L, p_tostring);
-  lua_setfield(L, -2, "__tostring");
+  lu_newclass(L, LUTRA_PROCESS, methods, p_index, metamethods);
+  lua_getfield(L, LUA_REGISTRYINDEX, PROCS);
+  if (lua_isnil(L, -1)) { /* engine process -> Process userdata, weak */
+    lua_newtable(L);
+    lua_createtable(L, 0, 1);
+    lua_pushliteral(L, "v");
+    lua_setfield(L, -2, "__mode");
+    lua_setmetatable(L, -2);
+    lua_setfield(L, LUA_REGISTRYINDEX, PROCS);
+  }
   lua_pop(L, 1);
 }

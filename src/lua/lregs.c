@@ -58,7 +58,7 @@ static int r_set(lua_State *L) {
   return write_through(L, ur, (int)i - 1, (uint64_t)luaL_checkinteger(L, 3));
 }
 
-static int r_names(lua_State *L) {
+int lu_pushregnames(lua_State *L) {
   lua_createtable(L, arch_nregs(), 0);
   for (int i = 0; i < arch_nregs(); i++) {
     lua_pushstring(L, arch_reg_name(i));
@@ -66,6 +66,8 @@ static int r_names(lua_State *L) {
   }
   return 1;
 }
+
+static int r_names(lua_State *L) { return lu_pushregnames(L); }
 
 static int r_index(lua_State *L) {
   lu_regs *ur = checkr(L);
@@ -120,17 +122,7 @@ static int r_tostring(lua_State *L) {
 }
 
 static const luaL_Reg methods[] = {{"get", r_get}, {"set", r_set}, {"names", r_names}, {NULL, NULL}};
+static const luaL_Reg metamethods[] = {
+    {"__newindex", r_newindex}, {"__pairs", r_pairs}, {"__tostring", r_tostring}, {NULL, NULL}};
 
-void lu_open_regs(lua_State *L) {
-  luaL_newmetatable(L, LUTRA_REGS);
-  luaL_newlib(L, methods);
-  lua_pushcclosure(L, r_index, 1);
-  lua_setfield(L, -2, "__index");
-  lua_pushcfunction(L, r_newindex);
-  lua_setfield(L, -2, "__newindex");
-  lua_pushcfunction(L, r_pairs);
-  lua_setfield(L, -2, "__pairs");
-  lua_pushcfunction(L, r_tostring);
-  lua_setfield(L, -2, "__tostring");
-  lua_pop(L, 1);
-}
+void lu_open_regs(lua_State *L) { lu_newclass(L, LUTRA_REGS, methods, r_index, metamethods); }

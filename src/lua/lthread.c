@@ -98,7 +98,7 @@ static int t_unwind(lua_State *L) {
 static int t_skip_syscall(lua_State *L) {
   lt_thread *t = checkt(L);
   if (lt_thread_skip_syscall(t, (int64_t)luaL_optinteger(L, 2, 0)) < 0)
-    return lu_error(L, tracer_of(t));
+    return lu_fail(L, tracer_of(t));
   return 0;
 }
 
@@ -115,7 +115,7 @@ static int t_breakpoint_pc(lua_State *L) {
 static int t_stopped(lua_State *L) {
   lt_thread *t = checkt(L);
   lt_cause c;
-  if (lt_thread_cause(t, &c) < 0) return lu_error(L, tracer_of(t));
+  if (lt_thread_cause(t, &c) < 0) return lu_fail(L, tracer_of(t));
   lua_createtable(L, 0, 4);
   switch (c.kind) {
   case LT_CAUSE_STOPPED:
@@ -191,7 +191,7 @@ static int t_stopped(lua_State *L) {
 static int t_regs(lua_State *L) {
   lt_thread *t = checkt(L);
   arch_regs r;
-  if (lt_thread_get_regs(t, &r) < 0) return lu_error(L, tracer_of(t));
+  if (lt_thread_get_regs(t, &r) < 0) return lu_fail(L, tracer_of(t));
   lu_pushregs(L, 1, &r);
   return 1;
 }
@@ -212,7 +212,7 @@ static int t_peek(lua_State *L) {
   char *buf = luaL_buffinitsize(L, &b, (size_t)len);
   size_t done;
   int rc = lt_thread_peek(t, addr, buf, (size_t)len, &done);
-  if (rc < 0 && lt_errcode(tracer_of(t)) == LT_EMISUSE) return lu_error(L, tracer_of(t));
+  if (rc < 0 && lt_errcode(tracer_of(t)) == LT_EMISUSE) return lu_fail(L, tracer_of(t));
   if (rc < 0 && done == 0) return lu_fail(L, tracer_of(t));
   luaL_pushresultsize(&b, done);
   if (rc == 0) return 1;
@@ -237,7 +237,7 @@ static int t_arg(lua_State *L) {
   lua_Integer n = luaL_checkinteger(L, 2);
   luaL_argcheck(L, n >= 1, 2, "argument numbers start at 1");
   arch_regs r;
-  if (lt_thread_get_regs(t, &r) < 0) return lu_error(L, tracer_of(t));
+  if (lt_thread_get_regs(t, &r) < 0) return lu_fail(L, tracer_of(t));
   uint64_t v = 0, at = 0;
   if (!arch_arg(&r, (int)n, &v, &at)) {
     if (lt_read(lt_thread_process(t), at, &v, sizeof v) != (ssize_t)sizeof v)
@@ -247,10 +247,24 @@ static int t_arg(lua_State *L) {
   return 1;
 }
 
+/* t:return_address(): at a function's first instruction, where it returns
+ * to and what the stack pointer is once it has (the arch's return slot). */
+static int t_return_address(lua_State *L) {
+  lt_thread *t = checkt(L);
+  arch_regs r;
+  if (lt_thread_get_regs(t, &r) < 0) return lu_fail(L, tracer_of(t));
+  uint64_t slot = arch_return_slot(&r), ret;
+  if (lt_read(lt_thread_process(t), slot, &ret, sizeof ret) != (ssize_t)sizeof ret)
+    return lu_fail(L, tracer_of(t));
+  lua_pushinteger(L, (lua_Integer)ret);
+  lua_pushinteger(L, (lua_Integer)arch_sp_after_return(arch_sp(&r)));
+  return 2;
+}
+
 static int t_retval(lua_State *L) {
   lt_thread *t = checkt(L);
   arch_regs r;
-  if (lt_thread_get_regs(t, &r) < 0) return lu_error(L, tracer_of(t));
+  if (lt_thread_get_regs(t, &r) < 0) return lu_fail(L, tracer_of(t));
   lua_pushinteger(L, (lua_Integer)arch_retval(&r));
   return 1;
 }
@@ -258,16 +272,16 @@ static int t_retval(lua_State *L) {
 static int t_set_retval(lua_State *L) {
   lt_thread *t = checkt(L);
   arch_regs r;
-  if (lt_thread_get_regs(t, &r) < 0) return lu_error(L, tracer_of(t));
+  if (lt_thread_get_regs(t, &r) < 0) return lu_fail(L, tracer_of(t));
   arch_set_retval(&r, (uint64_t)luaL_checkinteger(L, 2));
-  if (lt_thread_set_regs(t, &r) < 0) return lu_error(L, tracer_of(t));
+  if (lt_thread_set_regs(t, &r) < 0) return lu_fail(L, tracer_of(t));
   return 0;
 }
 
 static int t_set_signal(lua_State *L) {
   lt_thread *t = checkt(L);
   int signo = lu_checksignal(L, 2, 1);
-  if (lt_thread_set_signal(t, signo) < 0) return lu_error(L, tracer_of(t));
+  if (lt_thread_set_signal(t, signo) < 0) return lu_fail(L, tracer_of(t));
   return 0;
 }
 
@@ -294,7 +308,7 @@ static int t_signal(lua_State *L) {
 static int t_siginfo(lua_State *L) {
   lt_thread *t = checkt(L);
   siginfo_t si;
-  if (lt_thread_siginfo(t, &si) < 0) return lu_error(L, tracer_of(t));
+  if (lt_thread_siginfo(t, &si) < 0) return lu_fail(L, tracer_of(t));
   lua_createtable(L, 0, 6);
   lua_pushinteger(L, si.si_signo);
   lua_setfield(L, -2, "signo");
@@ -353,26 +367,18 @@ static int t_eq(lua_State *L) {
 
 static const luaL_Reg methods[] = {
     {"stopped", t_stopped}, {"breakpoint_pc", t_breakpoint_pc}, {"regs", t_regs}, {"step", t_step}, {"peek", t_peek},
-    {"poke", t_poke}, {"arg", t_arg}, {"retval", t_retval}, {"set_retval", t_set_retval},
+    {"poke", t_poke}, {"arg", t_arg}, {"return_address", t_return_address}, {"retval", t_retval}, {"set_retval", t_set_retval},
     {"set_signal", t_set_signal}, {"signal", t_signal},
     {"pending_signal", t_pending_signal}, {"siginfo", t_siginfo}, {"skip_syscall", t_skip_syscall},
     {"unwind", t_unwind},
     {NULL, NULL}};
+
+static const luaL_Reg metamethods[] = {{"__tostring", t_tostring}, {"__eq", t_eq}, {NULL, NULL}};
 
 void lu_open_thread(lua_State *L) {
   luaL_newmetatable(L, "lutra.Cause");
   lua_pushcfunction(L, cause_tostring);
   lua_setfield(L, -2, "__tostring");
   lua_pop(L, 1);
-  luaL_newmetatable(L, LUTRA_THREAD);
-  luaL_newlib(L, methods);
-  lua_pushvalue(L, -1);
-  lua_setfield(L, -3, "methods");
-  lua_pushcclosure(L, t_index, 1);
-  lua_setfield(L, -2, "__index");
-  lua_pushcfunction(L, t_tostring);
-  lua_setfield(L, -2, "__tostring");
-  lua_pushcfunction(L, t_eq);
-  lua_setfield(L, -2, "__eq");
-  lua_pop(L, 1);
+  lu_newclass(L, LUTRA_THREAD, methods, t_index, metamethods);
 }

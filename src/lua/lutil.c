@@ -66,3 +66,16 @@ lt_tracer *lu_tracer(lua_State *L) {
   if (!tp || !*tp) luaL_error(L, "lutra: the tracer is gone");
   return *tp;
 }
+
+void lu_newclass(lua_State *L, const char *name, const luaL_Reg *methods, lua_CFunction index,
+                 const luaL_Reg *metamethods) {
+  luaL_newmetatable(L, name);
+  lua_newtable(L);
+  luaL_setfuncs(L, methods, 0);
+  lua_pushvalue(L, -1);
+  lua_setfield(L, -3, "methods");
+  lua_pushcclosure(L, index, 1);
+  lua_setfield(L, -2, "__index");
+  luaL_setfuncs(L, metamethods, 0);
+  lua_pop(L, 1);
+}

@@ -32,8 +32,18 @@ lu_process *lu_checkprocess(lua_State *L, int idx);   /* a live (not freed) Proc
 lt_thread *lu_checkthread(lua_State *L, int idx, lu_thread **ud); /* a known thread */
 void lu_pushthread(lua_State *L, int pidx, lt_thread *t); /* pidx: the Process */
 void lu_pushregs(lua_State *L, int tidx, const arch_regs *r);
-/* The Process userdata of an engine process (one per process). */
+/* The Process userdata of an engine process (one per process, lprocess.c). */
 void lu_pushprocess(lua_State *L, lt_process *p);
+/* A new Process userdata, born released (its __gc harmless), then made the
+ * one of p. */
+lu_process *lu_newprocess(lua_State *L);
+void lu_setprocess(lua_State *L, lu_process *up, lt_process *p);
+/* The array of register names, in the seed's order (lregs.c). */
+int lu_pushregnames(lua_State *L);
+/* A userdata type: its metatable under `name`, the methods table (also in
+ * the metatable's "methods") as upvalue 1 of `index`, and metamethods. */
+void lu_newclass(lua_State *L, const char *name, const luaL_Reg *methods, lua_CFunction index,
+                 const luaL_Reg *metamethods);
 uint64_t lu_checkaddr(lua_State *L, int idx);
 /* A signal argument: a number as given, or a name ("SIGUSR1", "USR1");
  * nil gives 0 when `optional`. An unknown name raises an error. */
