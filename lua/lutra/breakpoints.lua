@@ -42,8 +42,10 @@ local function attach_bp(p, bp, addr)
     local ok, err, code = M.claim(p, addr)
     if not ok then return nil, err, code end
   end
-  bp.address = addr
-  bp.pending = false
+  if bp.process == p then -- a followed child resolves it for itself only
+    bp.address = addr
+    bp.pending = false
+  end
   local list = s.by_addr[addr]
   if not list then list = {}; s.by_addr[addr] = list end
   list[#list + 1] = bp

@@ -104,7 +104,7 @@ local function dispatch(p, s, t)
   elseif kind == "watchpoint" then
     return watch.hit(p, t, cause, function(fn, ...) return call(s, fn, ...) end)
   elseif kind == "exec" then
-    state.reset_for_exec(s)
+    state.reset_for_exec(p, s)
     if #s.pending > 0 then require("lutra.loader").watch(p) end
     if h.exec then return call(s, h.exec, p) end
   end
@@ -148,8 +148,10 @@ end
 local function finish(p, s)
   local result = exit_result(p)
   for _, bp in ipairs(s.pending) do
-    io.stderr:write(string.format("lutra: warning: breakpoint '%s' never resolved (no loaded module had that symbol)\n",
-      bp.symbol or "?"))
+    if bp.process == p then -- a followed child's program may simply not have it
+      io.stderr:write(string.format("lutra: warning: breakpoint '%s' never resolved (no loaded module had that symbol)\n",
+        bp.symbol or "?"))
+    end
   end
   if s.handlers.exit and not s.exit_fired then
     s.exit_fired = true

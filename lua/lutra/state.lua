@@ -54,17 +54,22 @@ function M.copy_for_fork(s, cs)
   for k, v in pairs(s.owners) do cs.owners[k] = v end
   for k, v in pairs(s.internal) do cs.internal[k] = v end
   for k, v in pairs(s.ret_sites) do cs.ret_sites[k] = v end
+  for i, bp in ipairs(s.pending) do cs.pending[i] = bp end
   cs.sys_filter, cs.sys_seccomp = s.sys_filter, s.sys_seccomp
 end
 
---- An exec: a new program, every address void. Symbolic breakpoints wait
--- again (they go back to `pending`); the rest of the user's state stays
--- (hardware watchpoints too: the engine keeps them armed).
-function M.reset_for_exec(s)
+--- An exec of p: a new program, every address void. Symbolic breakpoints
+-- wait again (they go back to `pending`); the rest of the user's state
+-- stays (hardware watchpoints too: the engine keeps them armed). A
+-- breakpoint made on another process (the parent of a followed child) is
+-- resolved again in p, but its fields stay its own process's.
+function M.reset_for_exec(p, s)
+  local seen = {}
   for _, list in pairs(s.by_addr) do
     for _, bp in ipairs(list) do
-      if bp.symbol and not bp.removed then
-        bp.pending, bp.address = true, nil
+      if bp.symbol and not bp.removed and not seen[bp] then
+        seen[bp] = true
+        if bp.process == p then bp.pending, bp.address = true, nil end
         s.pending[#s.pending + 1] = bp
       end
     end

@@ -9,7 +9,7 @@
 #include "internal.h"
 
 lt_breakpoint *lt_bp_at(const lt_process *p, uint64_t addr) {
-  return hm_get(&p->breakpoints, addr);
+  return hm_get(&lt_process_mem_owner(p)->breakpoints, addr);
 }
 
 int lt_has_breakpoint(const lt_process *p, uint64_t addr) {
@@ -49,17 +49,27 @@ int lt_bp_restore_all(lt_process *p) {
   return rc;
 }
 
-/* Threads that reported bp no longer hold it (it is being freed). */
+/* Threads that reported bp (any of p's when NULL) no longer hold it: it is
+ * being freed. They may be threads of processes sharing p's memory. */
 static void unlink_threads(lt_process *p, const lt_breakpoint *bp) {
-  uint64_t k;
-  void *v;
-  for (size_t i = 0; hm_next(&p->threads, &i, &k, &v);) {
-    lt_thread *t = v;
-    if (!bp || t->bp == bp) t->bp = NULL;
+  for (lt_process *q = p->tracer->procs; q; q = q->next) {
+    if (q != p && q->mem_owner != p) continue;
+    uint64_t k;
+    void *v;
+    for (size_t i = 0; hm_next(&q->threads, &i, &k, &v);) {
+      lt_thread *t = v;
+      if (t->bp && (!bp || t->bp == bp)) t->bp = NULL;
+    }
   }
 }
 
 void lt_bp_forget_all(lt_process *p) {
+  if (p->mem_owner) { /* not its table: only its threads let go of them */
+    uint64_t k;
+    void *v;
+    for (size_t i = 0; hm_next(&p->threads, &i, &k, &v);) ((lt_thread *)v)->bp = NULL;
+    return;
+  }
   unlink_threads(p, NULL);
   uint64_t k;
   void *v;
@@ -68,6 +78,7 @@ void lt_bp_forget_all(lt_process *p) {
 }
 
 void lt_bp_shadow(const lt_process *p, uint64_t addr, uint8_t *buf, size_t len) {
+  p = lt_process_mem_owner(p);
   if (p->breakpoints.len == 0) return;
   if (len <= p->breakpoints.len * 4) {
     for (size_t i = 0; i < len; i++) {
@@ -92,7 +103,7 @@ int lt_check_all_stopped(lt_process *p, const char *what) {
   void *v;
   for (size_t i = 0; hm_next(&p->threads, &i, &k, &v);) {
     lt_thread *t = v;
-    if (lt_state_is_running(t->state)) return lt_misuse_state(t, what);
+    if (lt_state_is_running(t->state) && !lt_thread_parked(t)) return lt_misuse_state(t, what);
   }
   return 0;
 }
@@ -105,7 +116,7 @@ int lt_add_breakpoint(lt_process *p, uint64_t addr) {
   lt_breakpoint *bp = calloc(1, sizeof *bp);
   if (!bp) return lt_fail(p->tracer, ENOMEM, "out of memory");
   bp->addr = addr;
-  if (lt_bp_insert(p, bp) < 0 || hm_put(&p->breakpoints, addr, bp) < 0) {
+  if (lt_bp_insert(p, bp) < 0 || hm_put(&lt_process_mem_owner(p)->breakpoints, addr, bp) < 0) {
     lt_bp_restore(p, bp);
     free(bp);
     return -1;
@@ -119,8 +130,9 @@ int lt_remove_breakpoint(lt_process *p, uint64_t addr) {
   if (!bp)
     return lt_fail(p->tracer, LT_EMISUSE, "no breakpoint at PC 0x%llx", (unsigned long long)addr);
   int rc = lt_bp_restore(p, bp);
-  hm_del(&p->breakpoints, addr);
-  unlink_threads(p, bp);
+  lt_process *owner = lt_process_mem_owner(p);
+  hm_del(&owner->breakpoints, addr);
+  unlink_threads(owner, bp);
   free(bp);
   return rc;
 }
@@ -150,7 +162,7 @@ ssize_t lt_write(lt_process *p, uint64_t addr, const void *buf, size_t len) {
   if (!copy) return lt_fail(p->tracer, ENOMEM, "out of memory");
   memcpy(copy, buf, len);
   /* A breakpoint under the write stays: its saved byte takes the new value. */
-  if (p->breakpoints.len) {
+  if (lt_process_mem_owner(p)->breakpoints.len) {
     for (size_t i = 0; i < len; i++) {
       lt_breakpoint *bp = lt_bp_at(p, addr + i);
       if (bp && bp->inserted) {

@@ -54,6 +54,7 @@ size_t lt_process_events(const lt_process *p, lt_thread ***events) {
 
 static void process_exited(lt_process *p) {
   p->state = LT_PS_EXITED;
+  lt_process_unshare(p);
   lt_bp_forget_all(p);
   lt_pin_release(p);
 }
@@ -93,7 +94,7 @@ static void release_child(lt_process *p, pid_t child, bool shares_memory) {
     if (fd >= 0) {
       uint64_t k;
       void *v;
-      for (size_t i = 0; hm_next(&p->breakpoints, &i, &k, &v);) {
+      for (size_t i = 0; hm_next(&lt_process_mem_owner(p)->breakpoints, &i, &k, &v);) {
         lt_breakpoint *bp = v;
         if (bp->inserted) lt_mem_write_fd(fd, bp->addr, &bp->orig, 1);
       }
@@ -136,8 +137,11 @@ static void handle_exec(lt_thread *t) {
     lt_thread *o = v;
     if (o != t && o->state != LT_EXITED) lt_thread_gone(o);
   }
+  lt_process_unshare(p);
   lt_bp_forget_all(p);
   p->shares_memory = false;
+  p->mem_owner = NULL;
+  t->in_vfork = false;
   p->nscratch = 0; /* the scratch pages went with the old address space */
   p->call_pad = 0;
   hm_free(&p->ifuncs);
@@ -234,12 +238,17 @@ static void handle_trap(lt_thread *t) {
 }
 
 /* A new process: followed (a Process of its own, reported as a fork), or
- * let go with its copy of memory cleaned of our int3s. */
-static void handle_fork(lt_thread *t, pid_t child, bool shares_memory, bool must_follow) {
+ * let go with its copy of memory cleaned of our int3s. A vfork child
+ * shares the parent's memory, int3s included, until it execs or exits:
+ * followed or not it stays traced until then (when nobody follows it, as a
+ * hidden process that round.c steps over every breakpoint it hits), and
+ * the parent's thread that called vfork is parked in the kernel meanwhile. */
+static void handle_fork(lt_thread *t, pid_t child, bool shares_memory, bool must_follow, bool vfork) {
   lt_process *p = t->proc;
   /* A child with lutra's seccomp filter cannot be let go: without a
    * tracer its traced syscalls would fail (seccomp.c). */
   lt_process *c;
+  if (vfork) t->in_vfork = true;
   if ((p->follow_fork || p->seccomp || must_follow) && (c = adopt_child(p, child, shares_memory))) {
     c->must_follow = must_follow || p->seccomp;
     t->cause.kind = LT_CAUSE_FORK;
@@ -248,7 +257,29 @@ static void handle_fork(lt_thread *t, pid_t child, bool shares_memory, bool must
     lt_events_add(t);
     return;
   }
-  release_child(p, child, shares_memory);
+  if (vfork && (c = adopt_child(p, child, true))) {
+    c->hidden = true;
+    lt_thread *ct = lt_process_thread(c, child);
+    if (ct && lt_thread_resume(ct, PTRACE_CONT, 0) == 0) {
+      lt_thread_set_state(ct, LT_RUNNING);
+      c->state = LT_PS_RUNNING;
+    }
+  } else {
+    release_child(p, child, shares_memory);
+  }
+  lt_resume_quietly(t);
+}
+
+/* The child of a vfork has exec'd or exited: the thread that called vfork
+ * runs again. Kept stopped when its process is (or is being) stopped. */
+static void handle_vfork_done(lt_thread *t) {
+  lt_process *p = t->proc;
+  t->in_vfork = false;
+  if (t->state == LT_RUNNING && (p->settling || p->state == LT_PS_STOPPED)) {
+    t->cause.kind = LT_CAUSE_STOPPED;
+    lt_thread_set_state(t, LT_STOPPED);
+    return;
+  }
   lt_resume_quietly(t);
 }
 
@@ -282,7 +313,7 @@ static void handle_new_thread(lt_thread *t) {
     /* Sharing the parent's memory, it shares our int3s too: let go, it
      * would die at the first one it reaches. Such a child is followed. */
     bool vm = shares_vm(t->tid, tid);
-    handle_fork(t, tid, vm, vm);
+    handle_fork(t, tid, vm, vm, false);
     return;
   }
   lt_thread *nt = lt_thread_new(p, tid, LT_STOPPING);
@@ -460,11 +491,12 @@ void lt_handle_status(lt_tracer *tr, lt_thread *t, int status) {
       lt_resume_quietly(t);
       return;
     }
-    handle_fork(t, (pid_t)child, event == PTRACE_EVENT_VFORK, false);
+    bool vfork = event == PTRACE_EVENT_VFORK;
+    handle_fork(t, (pid_t)child, vfork, false, vfork);
     return;
   }
   case PTRACE_EVENT_VFORK_DONE:
-    lt_resume_quietly(t);
+    handle_vfork_done(t);
     return;
   case PTRACE_EVENT_SECCOMP:
     handle_seccomp(t);

@@ -47,6 +47,8 @@ struct lt_thread {
   bool sys_want_exit; /* reported at a seccomp stop: resume to its exit stop */
   bool group_stopped; /* in a job-control stop (SIGSTOP from outside): resumed with PTRACE_LISTEN */
   bool at_exec; /* stopped at its exec event: execve is complete, a syscall may be injected */
+  bool in_vfork; /* past its vfork: parked in the kernel until the child execs or exits
+                    (PTRACE_EVENT_VFORK_DONE); no round waits for it */
   unsigned watch_gen; /* the process's watch_gen its debug registers hold */
 };
 
@@ -83,7 +85,10 @@ struct lt_process {
   hashmap ifuncs;     /* IFUNC resolver address -> what it chose */
   bool pinned; /* holds one of the tracer's pin references */
   bool follow_fork;
-  bool shares_memory; /* a vfork child before its exec: the int3s are the parent's */
+  bool shares_memory; /* a vfork or CLONE_VM child: the int3s are mem_owner's */
+  lt_process *mem_owner; /* whose breakpoint table describes this memory (NULL: its own) */
+  bool hidden; /* a vfork child nobody follows: traced quietly until it execs or exits (round.c) */
+  bool settling; /* a round is stopping its threads (round.c) */
   bool dying; /* lt_kill sent SIGKILL: every stop is let go until the end */
   bool exit_seen; /* lt_wait_any has returned its exit */
   bool final_round_given; /* lt_wait_stop returned the events of the round it exited in */
@@ -116,7 +121,8 @@ struct lt_tracer {
 /* ptrace options common to every tracee */
 #define LT_PTRACE_OPTIONS                                                   \
   (PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |         \
-   PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT | PTRACE_O_TRACESYSGOOD)
+   PTRACE_O_TRACEVFORKDONE | PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT |      \
+   PTRACE_O_TRACESYSGOOD)
 
 /* A raw syscall's return value that is a negated errno (Linux's rule). */
 static inline bool lt_syscall_failed(int64_t ret) { return ret < 0 && ret > -4096; }
@@ -176,7 +182,18 @@ void lt_pin_release(lt_process *p);
 lt_process *lt_process_new(lt_tracer *tr, pid_t pid, bool spawned);
 /* Frees the object only: it must no longer be traced (lifecycle.c). */
 void lt_process_destroy(lt_process *p);
-lt_process *lt_process_adopt(lt_process *parent, pid_t child, bool vfork);
+/* A new process of the tracer for a child that stops at its first stop.
+ * `shares` (vfork, CLONE_VM): its memory is the parent's, and so are the
+ * breakpoints in it. */
+lt_process *lt_process_adopt(lt_process *parent, pid_t child, bool shares);
+/* p's memory leaves it (exec, exit, freed): the processes that share it
+ * get their own copy of its breakpoint table. */
+void lt_process_unshare(lt_process *p);
+/* The process whose breakpoint table describes p's memory. */
+lt_process *lt_process_mem_owner(const lt_process *p);
+/* A thread that cannot run now whatever lutra does: a zombie leader, a
+ * thread parked in vfork. A round neither interrupts nor waits for it. */
+bool lt_thread_parked(const lt_thread *t);
 void lt_process_drop_threads(lt_process *p, lt_state final);
 bool lt_process_others_running(const lt_process *p, const lt_thread *t);
 size_t lt_process_live_threads(const lt_process *p);

@@ -201,6 +201,16 @@ int lt_detach(lt_process *p) {
   sig_atomic_t pending = tr->interrupted;
   tr->interrupted = 0;
   int rc = detach(p);
+  /* Its hidden vfork children share the memory it has just cleaned: they
+   * have nothing left to be traced for. */
+  for (lt_process *q = tr->procs, *next; rc == 0 && q; q = next) {
+    next = q->next;
+    if (q->hidden && q->mem_owner == p) {
+      q->mem_owner = NULL;
+      if (q->state == LT_PS_STOPPED || q->state == LT_PS_RUNNING) detach(q);
+      lt_process_destroy(q);
+    }
+  }
   if (pending) tr->interrupted = 1;
   return rc;
 }

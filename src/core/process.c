@@ -54,6 +54,7 @@ void lt_process_drop_threads(lt_process *p, lt_state final) {
 }
 
 void lt_process_destroy(lt_process *p) {
+  lt_process_unshare(p);
   lt_bp_forget_all(p);
   lt_process_free_dead(p);
   lt_process_drop_threads(p, LT_EXITED);
@@ -76,16 +77,31 @@ void lt_process_destroy(lt_process *p) {
   free(p);
 }
 
-/* A followed child: stopped at its first stop, with copies of the parent's
- * breakpoint table and scratch pages (its memory is a copy: the int3 bytes
- * and the out-of-line copies are there; for a vfork child they are the
- * parent's very bytes). */
-lt_process *lt_process_adopt(lt_process *parent, pid_t child, bool vfork) {
+static void copy_breakpoints(lt_process *to, const lt_process *from) {
+  uint64_t k;
+  void *v;
+  for (size_t i = 0; hm_next(&from->breakpoints, &i, &k, &v);) {
+    lt_breakpoint *bp = malloc(sizeof *bp);
+    if (!bp) continue;
+    *bp = *(lt_breakpoint *)v;
+    if (hm_put(&to->breakpoints, k, bp) < 0) free(bp);
+  }
+}
+
+lt_process *lt_process_mem_owner(const lt_process *p) {
+  return p->mem_owner ? p->mem_owner : (lt_process *)p;
+}
+
+/* The child is stopped at its first stop. A forked child's memory is a
+ * copy (the int3 bytes and the out-of-line copies are there): so is its
+ * breakpoint table. A vfork or CLONE_VM child's memory is the parent's:
+ * it looks its breakpoints up in the parent's table. */
+lt_process *lt_process_adopt(lt_process *parent, pid_t child, bool shares) {
   lt_tracer *tr = parent->tracer;
   lt_process *c = lt_process_new(tr, child, parent->spawned);
   if (!c) return NULL;
   c->follow_fork = parent->follow_fork;
-  c->shares_memory = vfork;
+  c->shares_memory = shares;
   c->trace_syscalls = false;
   if (parent->seccomp) { /* the filter is inherited */
     c->seccomp_set = malloc(LT_NSYSCALLS / 8);
@@ -98,14 +114,8 @@ lt_process *lt_process_adopt(lt_process *parent, pid_t child, bool vfork) {
     lt_process_destroy(c); /* nothing to kill or detach from us */
     return NULL;
   }
-  uint64_t k;
-  void *v;
-  for (size_t i = 0; hm_next(&parent->breakpoints, &i, &k, &v);) {
-    lt_breakpoint *bp = malloc(sizeof *bp);
-    if (!bp) continue;
-    *bp = *(lt_breakpoint *)v;
-    if (hm_put(&c->breakpoints, k, bp) < 0) free(bp);
-  }
+  if (shares) c->mem_owner = lt_process_mem_owner(parent);
+  else copy_breakpoints(c, parent);
   if (parent->nscratch) {
     c->scratch = malloc(parent->nscratch * sizeof *c->scratch);
     if (c->scratch) {
@@ -115,6 +125,21 @@ lt_process *lt_process_adopt(lt_process *parent, pid_t child, bool vfork) {
   }
   if (parent->pinned) lt_pin_hold(c, tr->pin_cpu);
   return c;
+}
+
+void lt_process_unshare(lt_process *p) {
+  lt_process *heir = NULL;
+  for (lt_process *q = p->tracer->procs; q; q = q->next) {
+    if (q->mem_owner != p) continue;
+    if (!heir) { /* the memory is the first sharer's now */
+      heir = q;
+      q->mem_owner = NULL;
+      q->shares_memory = false;
+      copy_breakpoints(q, p);
+    } else {
+      q->mem_owner = heir;
+    }
+  }
 }
 
 size_t lt_process_live_threads(const lt_process *p) {

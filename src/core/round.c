@@ -39,37 +39,77 @@ static bool round_needs_all_stop(lt_process *p) {
   return false;
 }
 
+/* A hidden process (a vfork child nobody follows, decode.c) has stopped:
+ * its breakpoint hits are stepped over, its signals delivered; at its exec
+ * (a memory of its own, without int3s) it is let go, at its exit forgotten.
+ * Served from every loop below that waits for any tracee. */
+static void serve_hidden(lt_tracer *tr) {
+  for (lt_process *p = tr->procs, *next; p; p = next) {
+    next = p->next;
+    if (!p->hidden || p->dying || (p->nevents == 0 && p->state != LT_PS_EXITED)) continue;
+    bool release = p->state == LT_PS_EXITED;
+    for (size_t i = 0; i < p->nevents && !release; i++) release = p->events[i]->cause.kind == LT_CAUSE_EXEC;
+    if (!release) {
+      lt_cont(p);
+      continue;
+    }
+    uint64_t k;
+    void *v;
+    for (size_t i = 0; p->state != LT_PS_EXITED && hm_next(&p->threads, &i, &k, &v);) {
+      lt_thread *t = v;
+      if (lt_state_is_stopped(t->state)) lt_ptrace(NULL, PTRACE_DETACH, t->tid, 0, (void *)(long)t->signal);
+    }
+    lt_process_destroy(p);
+  }
+}
+
+static int decode_next(lt_tracer *tr, double deadline) {
+  int r = lt_decode_next(tr, -1, deadline);
+  if (r > 0) serve_hidden(tr);
+  return r;
+}
+
 /* Stops every running thread and waits until none runs. With `force`
  * false (wait_stop), the round starts only once a thread reports an event. */
 int lt_settle(lt_process *p, bool force, double deadline) {
   lt_tracer *tr = p->tracer;
   for (;;) {
+    p->settling = false;
     if (p->state == LT_PS_EXITED) return 0;
     if (!force && p->nevents > 0 && !round_needs_all_stop(p)) return 0; /* non-stop */
-    bool running = false, zombies = false;
+    bool running = false, parked = false;
     uint64_t k;
     void *v;
-    if (force || p->nevents > 0) take_ready(p);
+    p->settling = force || p->nevents > 0;
+    if (p->settling) take_ready(p);
     if (p->state == LT_PS_EXITED) return 0;
     for (size_t i = 0; hm_next(&p->threads, &i, &k, &v);) {
       lt_thread *t = v;
-      if (t->state == LT_RUNNING && (force || p->nevents > 0) && lt_thread_interrupt(t) < 0) return -1;
+      if (lt_thread_parked(t)) { /* it cannot run: no need to stop it */
+        parked = true;
+        continue;
+      }
+      if (t->state == LT_RUNNING && p->settling && lt_thread_interrupt(t) < 0) return -1;
       if (lt_state_is_running(t->state)) running = true;
-      if (t->state == LT_EXITING) zombies = true;
     }
-    if (!running && (force || p->nevents > 0 || !zombies)) {
+    if (!running && (p->settling || !parked)) {
+      p->settling = false;
       p->state = LT_PS_STOPPED;
       return 0;
     }
-    int r = lt_decode_next(tr, -1, deadline);
+    int r = decode_next(tr, deadline);
     if (r < 0) {
+      p->settling = false;
       if (tr->errcode == ECHILD) { /* every tracee is gone under us */
         lt_decode_process_gone(p);
         return 0;
       }
       return -1;
     }
-    if (r == 0) return lt_fail(tr, LT_ETIMEOUT, "timeout");
+    if (r == 0) {
+      p->settling = false;
+      return lt_fail(tr, LT_ETIMEOUT, "timeout");
+    }
   }
 }
 
@@ -188,7 +228,7 @@ int lt_wait_any(lt_process *const *procs, size_t n, double timeout) {
     bool any = false;
     for (size_t i = 0; i < n; i++) any = any || procs[i]->state == LT_PS_RUNNING;
     if (!any) return lt_fail(tr, LT_EMISUSE, "wait_any: no process is running");
-    int r = lt_decode_next(tr, -1, deadline);
+    int r = decode_next(tr, deadline);
     if (r < 0) return -1;
     if (r == 0) {
       for (size_t i = 0; i < n; i++)
@@ -202,7 +242,7 @@ int lt_wait_exit(lt_process *p, double timeout) {
   lt_tracer *tr = p->tracer;
   double deadline = lt_now() + timeout;
   while (p->state != LT_PS_EXITED) {
-    int r = lt_decode_next(tr, -1, deadline);
+    int r = decode_next(tr, deadline);
     if (r < 0 && tr->errcode == EINTR) continue;
     if (r <= 0) return -1; /* ECHILD or a tracee that will not die */
   }

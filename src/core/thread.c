@@ -37,6 +37,10 @@ void lt_thread_set_state(lt_thread *t, lt_state st) {
   t->state = st;
 }
 
+bool lt_thread_parked(const lt_thread *t) {
+  return t->state == LT_EXITING || (t->in_vfork && t->state == LT_RUNNING);
+}
+
 /* The thread is gone from the kernel: it stays readable (state Exited) until
  * the next cont, so the round's events can still name it. */
 void lt_thread_gone(lt_thread *t) {
