@@ -172,11 +172,12 @@ function M.resolve_deferred(p)
   end
 end
 
--- True right after spawn, while only the executable and the dynamic loader
--- are mapped: the libraries the program is linked against come later.
+-- True right after spawn, until the loader has mapped the libraries the
+-- program is linked against (lutra.loader): they come later.
 local function libraries_unmapped(p)
   local s = state.of(p)
-  if not s.before_entry then return false end
+  if not s.before_entry or s.loader_watched then return s.before_entry end
+  -- nobody watches the loader: the module list tells
   for _, m in ipairs(p:modules()) do
     if not m.executable and not require("lutra.loader").is_loader(m.path) then
       s.before_entry = false
@@ -277,7 +278,7 @@ function M.break_at(p, where, opts)
   if libraries_unmapped(p) then
     -- Right after spawn the libraries are not mapped yet: decide at entry.
     s.deferred[#s.deferred + 1] = bp
-    require("lutra.loader").watch_entry(p)
+    require("lutra.loader").watch(p)
     return bp
   end
   error(string.format("break_at: no symbol '%s' in process %d or its libraries", where, p.pid), 2)

@@ -18,7 +18,11 @@ function lutra.spawn(argv, opts)
   local p, err, code = core.spawn(argv, opts)
   if not p then return nil, err, code end
   local s = state.of(p)
-  s.before_entry = true
+  -- A dynamic program: its libraries are not mapped yet (a static one has
+  -- none to wait for)
+  for _, m in ipairs(p:modules()) do
+    if require("lutra.loader").is_loader(m.path) then s.before_entry = true end
+  end
   s.follow_fork = opts and opts.follow_fork and true or false
   return p
 end

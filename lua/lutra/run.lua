@@ -23,7 +23,7 @@ end
 local function on_breakpoint(p, s, t, pc)
   local policy
   local internal = s.internal[pc]
-  if internal then internal(t) end
+  if internal then policy = internal(t) end
   if s.ret_sites[pc] then policy = returns.at_site(p, t, pc) end
   local list = bps.at(p, pc)
   if list then

@@ -51,17 +51,6 @@ local function fmt_arg(v)
   return string.format("0x%x", v)
 end
 
--- Stops a freshly spawned program at its entry point, where the libraries
--- it was linked against are mapped, so patterns can match their symbols.
-local function run_to_entry(p)
-  for _, m in ipairs(p:modules()) do
-    if m.executable then
-      p:break_at(m.entry, {once = true, handler = function() return "stop" end})
-      return p:run()
-    end
-  end
-end
-
 function M.main(args)
   local o, err = parse(args)
   if not o then
@@ -91,9 +80,11 @@ function M.main(args)
     return code == "ENOENT" and 127 or 1
   end
   if o.program then
-    local r = run_to_entry(p)
+    -- where the libraries are mapped (patterns match their symbols) and
+    -- none of their code has run yet (their initialisers' calls are seen)
+    local r = require("lutra.loader").run_to_libraries(p)
     if r and r.reason ~= "stopped" then
-      io.stderr:write("lutra trace: the program ended before its entry point\n")
+      io.stderr:write("lutra trace: the program ended before its libraries were loaded\n")
       return 1
     end
   end
