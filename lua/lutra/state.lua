@@ -63,7 +63,7 @@ end
 function M.reset_for_exec(s)
   for _, list in pairs(s.by_addr) do
     for _, bp in ipairs(list) do
-      if bp.symbol and not bp.removed then
+      if bp.symbol and not bp.removed and not bp.pending then -- once per breakpoint, not per location
         bp.pending, bp.address = true, nil
         s.pending[#s.pending + 1] = bp
       end

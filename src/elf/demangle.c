@@ -16,6 +16,20 @@ int lt_is_mangled(const char *name) {
   return name[0] == '_' && (name[1] == 'Z' || name[1] == 'R');
 }
 
+/* A legacy Rust name is an Itanium one whose last part is the hash
+ * "17h" + 16 hex digits: only those need the Rust demangler's attempt
+ * (it costs a twentieth of indexing libLLVM's C++ names otherwise). */
+static int style_of(const char *linkage) {
+  if (linkage[1] == 'R') return DMGL_RUST | DMGL_ANSI;
+  size_t n = strlen(linkage);
+  if (n > 20 && linkage[n - 1] == 'E' && memcmp(linkage + n - 20, "17h", 3) == 0) return DM_STYLE;
+  return DMGL_GNU_V3 | DMGL_ANSI;
+}
+
+char *lt_demangle_display(const char *linkage) {
+  return lt_is_mangled(linkage) ? cplus_demangle(linkage, style_of(linkage) | DMGL_PARAMS) : NULL;
+}
+
 void lt_demangled_free(lt_demangled *d) {
   free(d->display);
   free(d->sig);
@@ -26,11 +40,12 @@ void lt_demangled_free(lt_demangled *d) {
 int lt_demangle(const char *linkage, lt_demangled *out) {
   memset(out, 0, sizeof *out);
   if (!lt_is_mangled(linkage)) return 0;
-  out->display = cplus_demangle(linkage, DM_STYLE | DMGL_PARAMS);
+  int style = style_of(linkage);
+  out->display = cplus_demangle(linkage, style | DMGL_PARAMS);
   if (!out->display) return 0;
   /* Without DMGL_PARAMS the demangler prints the qualified name alone
    * (no parameters, no return type, no clone suffix). */
-  out->base = cplus_demangle(linkage, DM_STYLE);
+  out->base = cplus_demangle(linkage, style);
   if (!out->base) out->base = strdup(out->display);
   if (!out->base) goto oom;
   size_t bl = strlen(out->base);
@@ -39,7 +54,7 @@ int lt_demangle(const char *linkage, lt_demangled *out) {
   } else {
     /* A template function's display starts with its return type; the
      * signature a user writes (and gdb shows) has none. */
-    out->sig = cplus_demangle(linkage, DM_STYLE | DMGL_PARAMS | DMGL_RET_DROP);
+    out->sig = cplus_demangle(linkage, style | DMGL_PARAMS | DMGL_RET_DROP);
     if (!out->sig) out->sig = strdup(out->display);
   }
   if (!out->sig) goto oom;
@@ -54,10 +69,17 @@ oom:
 
 enum { T_WORD, T_NUM, T_PUNCT };
 
+/* Words the pass acts on, recognised once per token. */
+enum {
+  K_NONE, K_CONST, K_VOLATILE, K_LONG, K_UNSIGNED, K_SIGNED, K_SHORT, K_CHAR, K_INT, K_DOUBLE,
+  K_INT128, K_VOID, K_STD, K_TYPEDEF /* + index into typedefs[] */
+};
+
 typedef struct {
   const char *s;
   size_t len;
   int kind;
+  int kw;
   bool space_before; /* the user's text had whitespace before it */
 } tok;
 
@@ -72,9 +94,13 @@ static bool is_word_start(char c) {
 }
 static bool is_word_char(char c) { return is_word_start(c) || (c >= '0' && c <= '9'); }
 
-static bool tok_is(const tok *t, const char *w) {
-  return t && t->len == strlen(w) && memcmp(t->s, w, t->len) == 0;
+static bool punct(const tok *t, char c) {
+  return t && t->kind == T_PUNCT && t->len == 1 && t->s[0] == c;
 }
+static bool scope(const tok *t) { return t && t->kind == T_PUNCT && t->len == 2 && t->s[0] == ':'; }
+static bool amp2(const tok *t) { return t && t->kind == T_PUNCT && t->len == 2 && t->s[0] == '&'; }
+
+static int classify(const char *s, size_t n);
 
 /* The operator symbols that may follow the word "operator". */
 static bool is_op_char(char c) { return c && strchr("+-*/%^&|~!=<>,[]", c) != NULL; }
@@ -121,6 +147,7 @@ static size_t tokenize(const char *s, size_t n, tok *toks) {
       else if (c == '.' && j + 1 < n && s[j] == '.' && s[j + 1] == '.') j += 2;
     }
     t->len = j - i;
+    t->kw = t->kind == T_WORD ? classify(t->s, t->len) : K_NONE;
     i = j;
   }
   return nt;
@@ -177,7 +204,7 @@ static void emit(emitter *e, const tok *t, const tok *next) {
     bool after_op = last_word(e, &w, &wn) && wn == 8 && memcmp(w, "operator", 8) == 0;
     if (a == ',') space = true;
     else if (after_op || a == '(' || a == '<' || a == ':' || a == '~') space = false;
-    else if (next && (tok_is(next, "*") || tok_is(next, "&") || tok_is(next, "&&")))
+    else if (next && (punct(next, '*') || punct(next, '&') || amp2(next)))
       space = true; /* a declarator: "void (*)(int)", "int (&) [4]" */
     else if (last_word(e, &w, &wn) && is_builtin(w, wn))
       space = true; /* a function type: "std::function<void (int)>" */
@@ -202,7 +229,7 @@ static void emit(emitter *e, const tok *t, const tok *next) {
 static void emit_text(emitter *e, const char *text) {
   /* A replacement is spelled as written here: only its first token
    * needs the spacing decision. */
-  tok t = {text, strcspn(text, " :<(*&"), is_word_start(text[0]) ? T_WORD : T_PUNCT, false};
+  tok t = {text, strcspn(text, " :<(*&"), is_word_start(text[0]) ? T_WORD : T_PUNCT, K_NONE, false};
   emit(e, &t, NULL);
   put(e, text + t.len, strlen(text) - t.len);
 }
@@ -228,21 +255,40 @@ static bool std_only(const char *name) {
          !strcmp(name, "nullptr_t");
 }
 
+static int classify(const char *s, size_t n) {
+#define W(w, k) {w, sizeof w - 1, k}
+  static const struct {
+    const char *w;
+    size_t n;
+    int kw;
+  } words[] = {W("const", K_CONST), W("volatile", K_VOLATILE), W("long", K_LONG),
+               W("unsigned", K_UNSIGNED), W("signed", K_SIGNED), W("short", K_SHORT),
+               W("char", K_CHAR), W("int", K_INT), W("double", K_DOUBLE),
+               W("__int128", K_INT128), W("void", K_VOID), W("std", K_STD), {NULL, 0, 0}};
+#undef W
+  if (n < 3 || n > 11) return K_NONE; /* no keyword or typedef is shorter or longer */
+  for (int i = 0; words[i].w; i++)
+    if (words[i].n == n && words[i].w[0] == s[0] && memcmp(words[i].w, s, n) == 0)
+      return words[i].kw;
+  if (s[n - 1] != 't' && s[n - 1] != 'g' && s[n - 1] != 'w') return K_NONE; /* ..._t, string, string_view */
+  for (int k = 0; typedefs[k].name; k++)
+    if (typedefs[k].name[0] == s[0] && strlen(typedefs[k].name) == n && memcmp(typedefs[k].name, s, n) == 0)
+      return K_TYPEDEF + k;
+  return K_NONE;
+}
+
 /* A typedef at toks[i] ("size_t", "std::size_t", "std::string"); returns
  * how many tokens it spans and its replacement, or 0. */
 static size_t typedef_at(const tok *toks, size_t nt, size_t i, const char **is) {
-  if (i > 0 && tok_is(&toks[i - 1], "::")) return 0;
-  bool qualified = i + 2 < nt && tok_is(&toks[i], "std") && tok_is(&toks[i + 1], "::");
+  if (i > 0 && scope(&toks[i - 1])) return 0;
+  bool qualified = i + 2 < nt && toks[i].kw == K_STD && scope(&toks[i + 1]);
   size_t at = qualified ? i + 2 : i;
-  if (at >= nt || toks[at].kind != T_WORD) return 0;
-  if (at + 1 < nt && tok_is(&toks[at + 1], "::")) return 0;
-  for (int k = 0; typedefs[k].name; k++) {
-    if (!tok_is(&toks[at], typedefs[k].name)) continue;
-    if (!qualified && std_only(typedefs[k].name)) return 0;
-    *is = typedefs[k].is;
-    return at - i + 1;
-  }
-  return 0;
+  if (at >= nt || toks[at].kw < K_TYPEDEF) return 0;
+  if (at + 1 < nt && scope(&toks[at + 1])) return 0;
+  int k = toks[at].kw - K_TYPEDEF;
+  if (!qualified && std_only(typedefs[k].name)) return 0;
+  *is = typedefs[k].is;
+  return at - i + 1;
 }
 
 /* Integer keywords, one spelling for each type: "long unsigned int" is
@@ -251,19 +297,19 @@ static size_t int_run(const tok *toks, size_t nt, size_t i, char *spelled, size_
   int longs = 0, sign = 0, shorts = 0, chars = 0, ints = 0, dbl = 0, i128 = 0;
   size_t j = i;
   for (; j < nt; j++) {
-    const tok *t = &toks[j];
-    if (tok_is(t, "long")) longs++;
-    else if (tok_is(t, "unsigned")) sign = 1;
-    else if (tok_is(t, "signed")) sign = -1;
-    else if (tok_is(t, "short")) shorts++;
-    else if (tok_is(t, "char")) chars++;
-    else if (tok_is(t, "int")) ints++;
-    else if (tok_is(t, "double")) dbl++;
-    else if (tok_is(t, "__int128")) i128++;
+    int kw = toks[j].kw;
+    if (kw == K_LONG) longs++;
+    else if (kw == K_UNSIGNED) sign = 1;
+    else if (kw == K_SIGNED) sign = -1;
+    else if (kw == K_SHORT) shorts++;
+    else if (kw == K_CHAR) chars++;
+    else if (kw == K_INT) ints++;
+    else if (kw == K_DOUBLE) dbl++;
+    else if (kw == K_INT128) i128++;
     else break;
   }
   if (j == i || (j == i + 1 && !sign)) return 0; /* "int", "long": already so */
-  if (j > i + 1 && i > 0 && tok_is(&toks[i - 1], "::")) return 0;
+  if (j > i + 1 && i > 0 && scope(&toks[i - 1])) return 0;
   const char *u = sign > 0 ? "unsigned " : "";
   if (chars) snprintf(spelled, len, "%schar", sign > 0 ? "unsigned " : sign < 0 ? "signed " : "");
   else if (dbl) snprintf(spelled, len, "%sdouble", longs ? "long " : "");
@@ -276,35 +322,35 @@ static size_t int_run(const tok *toks, size_t nt, size_t i, char *spelled, size_
   return j - i;
 }
 
-static bool is_cv(const tok *t) { return tok_is(t, "const") || tok_is(t, "volatile"); }
+static bool is_cv(const tok *t) { return t->kw == K_CONST || t->kw == K_VOLATILE; }
 
 /* Where a type starts: its cv-qualifiers may be written before it. */
 static bool type_start(const tok *toks, size_t i) {
   if (i == 0) return false;
   const tok *p = &toks[i - 1];
-  return tok_is(p, "(") || tok_is(p, ",") || tok_is(p, "<");
+  return punct(p, '(') || punct(p, ',') || punct(p, '<');
 }
 
 /* The end of the simple type starting at toks[i]: qualified words with
  * their template arguments, or a run of integer keywords. */
 static size_t simple_type_end(const tok *toks, size_t nt, size_t i) {
   size_t j = i;
-  if (j < nt && tok_is(&toks[j], "::")) j++;
+  if (j < nt && scope(&toks[j])) j++;
   while (j < nt && toks[j].kind == T_WORD) {
     if (is_builtin(toks[j].s, toks[j].len)) {
       while (j < nt && toks[j].kind == T_WORD && is_builtin(toks[j].s, toks[j].len)) j++;
       return j;
     }
     j++;
-    if (j < nt && tok_is(&toks[j], "<")) {
+    if (j < nt && punct(&toks[j], '<')) {
       int depth = 0;
       for (; j < nt; j++) {
-        if (tok_is(&toks[j], "<")) depth++;
-        else if (tok_is(&toks[j], ">") && --depth == 0) break;
+        if (punct(&toks[j], '<')) depth++;
+        else if (punct(&toks[j], '>') && --depth == 0) break;
       }
       if (j < nt) j++;
     }
-    if (j < nt && tok_is(&toks[j], "::")) j++;
+    if (j < nt && scope(&toks[j])) j++;
     else break;
   }
   return j;
@@ -317,15 +363,14 @@ static void emit_one(emitter *e, const tok *toks, size_t nt, size_t *ip, size_t 
   const char *is;
   char ints[32];
   size_t n;
-  if (tok_is(&toks[i], "(") && i + 2 < to && tok_is(&toks[i + 1], "void") &&
-      tok_is(&toks[i + 2], ")")) {
-    tok t = {"()", 2, T_PUNCT, toks[i].space_before};
+  if (punct(&toks[i], '(') && i + 2 < to && toks[i + 1].kw == K_VOID && punct(&toks[i + 2], ')')) {
+    tok t = {"()", 2, T_PUNCT, K_NONE, toks[i].space_before};
     emit(e, &t, &toks[i + 1]);
     *ip = i + 3;
-  } else if ((n = typedef_at(toks, to, i, &is))) {
+  } else if (toks[i].kw != K_NONE && (n = typedef_at(toks, to, i, &is))) {
     emit_text(e, is);
     *ip = i + n;
-  } else if ((n = int_run(toks, to, i, ints, sizeof ints))) {
+  } else if (toks[i].kw != K_NONE && (n = int_run(toks, to, i, ints, sizeof ints))) {
     emit_text(e, ints);
     *ip = i + n;
   } else {
@@ -342,7 +387,7 @@ static void spell_range(emitter *e, const tok *toks, size_t nt, size_t from, siz
       size_t j = i;
       bool c = false, v = false;
       for (; j < to && is_cv(&toks[j]); j++) {
-        if (tok_is(&toks[j], "const")) c = true;
+        if (toks[j].kw == K_CONST) c = true;
         else v = true;
       }
       size_t k = simple_type_end(toks, to, j);
@@ -362,6 +407,14 @@ static void spell_range(emitter *e, const tok *toks, size_t nt, size_t from, siz
 int lt_spell(const char *name, char *out, size_t outlen) {
   if (outlen == 0) return -1;
   out[0] = 0;
+  /* "ns::Klass::method": words and "::" alone are spelled already. */
+  size_t plain = 0;
+  while (is_word_char(name[plain]) || name[plain] == ':') plain++;
+  if (name[plain] == 0) {
+    if (plain + 1 > outlen) return -1;
+    memcpy(out, name, plain + 1);
+    return (int)plain;
+  }
   /* " [clone .cold]" and the like are copied as they are. */
   const char *clone = strstr(name, "[clone ");
   size_t n = clone ? (size_t)(clone - name) : strlen(name);

@@ -22,6 +22,8 @@ typedef struct {
  * v0) name, 0 when it is not mangled, -1 when memory ran out. */
 int lt_demangle(const char *linkage, lt_demangled *out);
 void lt_demangled_free(lt_demangled *d);
+/* The display form alone (malloc'd), NULL when not mangled or no memory. */
+char *lt_demangle_display(const char *linkage);
 
 /* Could `name` be a linkage name that lt_demangle reads (_Z..., _R...)? */
 int lt_is_mangled(const char *name);

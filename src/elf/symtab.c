@@ -462,10 +462,17 @@ size_t lt_symtab_find(lt_symtab *s, const char *name, const char *spelled, const
   return found;
 }
 
-const char *lt_symtab_display(lt_symtab *s, const lt_sym *y) {
-  if (!lt_is_mangled(y->name) || lt_symtab_names(s) < 0) return y->name;
-  uint32_t off = s->names->display[y - s->syms];
-  return off == NONE ? y->name : s->names->arena + off;
+const char *lt_symtab_display(lt_symtab *s, const lt_sym *y, char **owned) {
+  *owned = NULL;
+  if (!lt_is_mangled(y->name)) return y->name;
+  if (s->names) {
+    uint32_t off = s->names->display[y - s->syms];
+    return off == NONE ? y->name : s->names->arena + off;
+  }
+  /* One name (a symbolized address, a name found by its linkage name)
+   * does not need the whole file's index. */
+  *owned = lt_demangle_display(y->name);
+  return *owned ? *owned : y->name;
 }
 
 int lt_symtab_glob(lt_symtab *s, const lt_sym *y, const char *glob) {

@@ -67,8 +67,9 @@ const lt_sym *lt_symtab_containing(const lt_symtab *s, uint64_t vaddr);
  * and returns how many there are. */
 size_t lt_symtab_find(lt_symtab *s, const char *name, const char *spelled, const lt_sym **out,
                       size_t max);
-/* The name to print: demangled when it is mangled, else the linkage name. */
-const char *lt_symtab_display(lt_symtab *s, const lt_sym *y);
+/* The name to print: demangled when it is mangled, else the linkage name.
+ * When *owned is set on return, the caller frees it (the name itself). */
+const char *lt_symtab_display(lt_symtab *s, const lt_sym *y, char **owned);
 /* Does the glob match the symbol's linkage name, demangled name or
  * qualified name? */
 int lt_symtab_glob(lt_symtab *s, const lt_sym *y, const char *glob);

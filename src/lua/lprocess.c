@@ -269,7 +269,9 @@ static const char *sym_kind(const lt_sym *y) {
 /* {name=, linkage_name=, address=, size=, module=, type=} */
 static void push_sym(lua_State *L, const lt_module *md, const lt_sym *y, uint64_t addr) {
   lua_createtable(L, 0, 6);
-  lua_pushstring(L, lt_symtab_display(md->syms, y));
+  char *owned;
+  lua_pushstring(L, lt_symtab_display(md->syms, y, &owned));
+  free(owned);
   lua_setfield(L, -2, "name");
   lua_pushstring(L, y->name);
   lua_setfield(L, -2, "linkage_name");
@@ -335,7 +337,9 @@ static int p_symbolize(lua_State *L) {
   const lt_sym *s;
   const lt_module *m;
   if (!lt_symbolize(p, addr, &s, &m)) return 0;
-  lua_pushstring(L, lt_symtab_display(m->syms, s));
+  char *owned;
+  lua_pushstring(L, lt_symtab_display(m->syms, s, &owned));
+  free(owned);
   lua_pushinteger(L, (lua_Integer)(addr - (s->value + m->bias)));
   push_module_name(L, m->path);
   lua_pushstring(L, s->name);
