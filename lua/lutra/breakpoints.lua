@@ -97,6 +97,15 @@ function BP:remove()
   self.removed, self.enabled = true, false
 end
 
+--- The name of the location at addr (one overload of a C++ name), else
+-- the breakpoint's symbol.
+function BP:location_name(addr)
+  for _, l in ipairs(self.locations or {}) do
+    if l.address == addr then return l.name end
+  end
+  return self.symbol
+end
+
 function BP:__tostring()
   local at = "pending"
   if not self.pending and #self.addresses > 1 then

@@ -404,31 +404,33 @@ static bool ends_in_args(const char *key, size_t plen) {
   return depth == 0 && *c == 0;
 }
 
-/* A template function by its name alone ("ns::tf"): every instance, as
- * gdb's linespecs take it. */
+/* A template function by its name alone ("ns::tf"; Rust v0's generic
+ * "krate::f" is printed "krate::f::<T>"): every instance, as gdb's
+ * linespecs take it. */
 static size_t template_instances(lt_symtab *s, const char *spelled, const lt_sym **out, size_t max) {
   const lt_names *n = s->names;
-  size_t plen = strlen(spelled) + 1;
-  char *prefix = malloc(plen + 1);
-  if (!prefix) return 0;
-  memcpy(prefix, spelled, plen - 1);
-  prefix[plen - 1] = '<';
-  prefix[plen] = 0;
-  size_t lo = 0, hi = n->nbase;
-  while (lo < hi) {
-    size_t mid = (lo + hi) / 2;
-    if (strcmp(n->arena + n->base[n->by_base[mid]], prefix) < 0) lo = mid + 1;
-    else hi = mid;
-  }
   size_t found = 0;
-  for (size_t i = lo; i < n->nbase; i++) {
-    const char *key = n->arena + n->base[n->by_base[i]];
-    if (strncmp(key, prefix, plen) != 0) break;
-    if (!ends_in_args(key, plen)) continue;
-    if (found < max) out[found] = &s->syms[n->by_base[i]];
-    found++;
+  for (int form = 0; form < 2; form++) {
+    const char *open = form == 0 ? "<" : "::<";
+    size_t plen = strlen(spelled) + strlen(open);
+    char *prefix = malloc(plen + 1);
+    if (!prefix) return found;
+    snprintf(prefix, plen + 1, "%s%s", spelled, open);
+    size_t lo = 0, hi = n->nbase;
+    while (lo < hi) {
+      size_t mid = (lo + hi) / 2;
+      if (strcmp(n->arena + n->base[n->by_base[mid]], prefix) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    for (size_t i = lo; i < n->nbase; i++) {
+      const char *key = n->arena + n->base[n->by_base[i]];
+      if (strncmp(key, prefix, plen) != 0) break;
+      if (!ends_in_args(key, plen)) continue;
+      if (found < max) out[found] = &s->syms[n->by_base[i]];
+      found++;
+    }
+    free(prefix);
   }
-  free(prefix);
   return found;
 }
 
