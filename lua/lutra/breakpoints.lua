@@ -151,15 +151,7 @@ local function new_bp(p, where, opts)
   }, BP)
 end
 
-local function module_loaded(p, modname)
-  for _, m in ipairs(p:modules()) do
-    local base = m.path:match("[^/]+$")
-    if m.path == modname or base == modname or base:sub(1, #modname + 1) == modname .. "." then
-      return true
-    end
-  end
-  return false
-end
+local function module_loaded(p, modname) return p:module(modname) ~= nil end
 
 -- A program without a dynamic loader (static, Go): nothing can define a
 -- name later, so every name is decided at once.
@@ -299,7 +291,7 @@ local function break_glob(p, where, modname, pat, opts)
       if m.executable then modname = m.path:match("[^/]+$") end
     end
   else
-    modname = modname:match("[^/]+$")
+    modname = p:module(modname).path:match("[^/]+$")
   end
   local group = setmetatable({}, M.Group)
   local seen = {}

@@ -185,6 +185,11 @@ const lt_module *lt_modules_find(const lt_modules *m, const char *name) {
     const char *base = slash ? slash + 1 : p;
     if (strcmp(p, name) == 0 || strcmp(base, name) == 0) return &m->mods[i];
   }
+  /* A path by another name: /lib is /usr/lib on a merged-/usr system. */
+  struct stat sb;
+  if (strchr(name, '/') && stat(name, &sb) == 0)
+    for (size_t i = 0; i < m->n; i++)
+      if (m->mods[i].syms->dev == sb.st_dev && m->mods[i].syms->ino == sb.st_ino) return &m->mods[i];
   /* "libc.so" matches "libc.so.6", "libplugin" matches "libplugin.so" */
   size_t len = strlen(name);
   for (size_t i = 0; i < m->n; i++) {

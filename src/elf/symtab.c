@@ -232,6 +232,8 @@ static void free_names(lt_names *n) {
   free(n->display);
   free(n->sig);
   free(n->base);
+  free(n->shown);
+  free(n->by_shown);
   free(n->by_sig);
   free(n->by_base);
   free(n);
@@ -342,10 +344,10 @@ int lt_symtab_names(lt_symtab *s) {
   char *buf = NULL;
   size_t cap = 0;
   if (!n || !(n->display = malloc(cnt * sizeof(uint32_t))) || !(n->sig = malloc(cnt * sizeof(uint32_t))) ||
-      !(n->base = malloc(cnt * sizeof(uint32_t))))
+      !(n->base = malloc(cnt * sizeof(uint32_t))) || !(n->shown = malloc(cnt * sizeof(uint32_t))))
     goto oom;
   for (size_t i = 0; i < s->n; i++) {
-    n->display[i] = n->sig[i] = n->base[i] = NONE;
+    n->display[i] = n->sig[i] = n->base[i] = n->shown[i] = NONE;
     lt_demangled d;
     int r = lt_demangle(s->syms[i].name, &d);
     if (r < 0) goto oom;
@@ -355,6 +357,11 @@ int lt_symtab_names(lt_symtab *s) {
     if (ok) {
       if (strcmp(k, d.display) == 0) n->sig[i] = n->display[i];
       else ok = arena_add(n, k, &n->sig[i]) == 0;
+    }
+    /* What lutra prints is a name too: "int ns::tf<int>(int)". */
+    if (ok && strcmp(d.sig, d.display) != 0) {
+      ok = (k = spell_into(d.display, &buf, &cap)) && arena_add(n, k, &n->shown[i]) == 0;
+      if (ok) n->nshown++;
     }
     /* A clone (".cold", ".isra.0") is not one of the overloads. */
     if (ok && !d.clone) ok = (k = spell_into(d.base, &buf, &cap)) && arena_add(n, k, &n->base[i]) == 0;
@@ -366,7 +373,8 @@ int lt_symtab_names(lt_symtab *s) {
   free(buf);
   buf = NULL;
   if (!(n->by_sig = sorted_by(n, n->sig, s->n, n->nsig)) ||
-      !(n->by_base = sorted_by(n, n->base, s->n, n->nbase)))
+      !(n->by_base = sorted_by(n, n->base, s->n, n->nbase)) ||
+      !(n->by_shown = sorted_by(n, n->shown, s->n, n->nshown)))
     goto oom;
   s->names = n;
   return 0;
@@ -445,6 +453,10 @@ size_t lt_symtab_find(lt_symtab *s, const char *name, const char *spelled, const
   const lt_names *n = s->names;
   size_t lo, cnt = key_range(n, n->by_sig, n->nsig, n->sig, spelled, &lo);
   const uint32_t *idx = n->by_sig;
+  if (cnt == 0) {
+    cnt = key_range(n, n->by_shown, n->nshown, n->shown, spelled, &lo);
+    idx = n->by_shown;
+  }
   if (cnt == 0) {
     cnt = key_range(n, n->by_base, n->nbase, n->base, spelled, &lo);
     idx = n->by_base;

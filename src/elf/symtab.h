@@ -25,8 +25,10 @@ typedef struct lt_names {
   uint32_t *display; /* as printed (c++filt, rustc-demangle) */
   uint32_t *sig;     /* the signature, spelled by lt_spell */
   uint32_t *base;    /* the qualified name, spelled by lt_spell */
-  uint32_t *by_sig, *by_base;
-  size_t nsig, nbase;
+  uint32_t *shown;   /* the display form spelled, when it is not the signature
+                      * (a template function's, with its return type) */
+  uint32_t *by_sig, *by_base, *by_shown;
+  size_t nsig, nbase, nshown;
 } lt_names;
 
 typedef struct lt_symtab {

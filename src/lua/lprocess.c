@@ -369,28 +369,42 @@ static int p_source_of(lua_State *L) {
   return 2;
 }
 
+static void push_module(lua_State *L, const lt_module *md) {
+  lua_createtable(L, 0, 7);
+  lua_pushstring(L, md->path);
+  lua_setfield(L, -2, "path");
+  lua_pushinteger(L, (lua_Integer)md->base);
+  lua_setfield(L, -2, "base");
+  lua_pushinteger(L, (lua_Integer)md->bias);
+  lua_setfield(L, -2, "bias");
+  lua_pushinteger(L, (lua_Integer)md->end);
+  lua_setfield(L, -2, "end");
+  lua_pushinteger(L, (lua_Integer)(md->syms->entry + md->bias));
+  lua_setfield(L, -2, "entry");
+  lua_pushboolean(L, md->is_exe);
+  lua_setfield(L, -2, "executable");
+  lua_pushboolean(L, md->syms->has_interp);
+  lua_setfield(L, -2, "interp");
+}
+
 static int p_modules(lua_State *L) {
   lt_process *p = checkp(L);
   const lt_modules *m = lt_process_modules(p);
   lua_createtable(L, (int)m->n, 0);
   for (size_t i = 0; i < m->n; i++) {
-    lua_createtable(L, 0, 5);
-    lua_pushstring(L, m->mods[i].path);
-    lua_setfield(L, -2, "path");
-    lua_pushinteger(L, (lua_Integer)m->mods[i].base);
-    lua_setfield(L, -2, "base");
-    lua_pushinteger(L, (lua_Integer)m->mods[i].bias);
-    lua_setfield(L, -2, "bias");
-    lua_pushinteger(L, (lua_Integer)m->mods[i].end);
-    lua_setfield(L, -2, "end");
-    lua_pushinteger(L, (lua_Integer)(m->mods[i].syms->entry + m->mods[i].bias));
-    lua_setfield(L, -2, "entry");
-    lua_pushboolean(L, m->mods[i].is_exe);
-    lua_setfield(L, -2, "executable");
-    lua_pushboolean(L, m->mods[i].syms->has_interp);
-    lua_setfield(L, -2, "interp");
+    push_module(L, &m->mods[i]);
     lua_rawseti(L, -2, (lua_Integer)i + 1);
   }
+  return 1;
+}
+
+/* p:module(name): the mapped object a module prefix names (basename,
+ * path, or a prefix up to a dot), or nil. */
+static int p_module(lua_State *L) {
+  lt_process *p = checkp(L);
+  const lt_module *md = lt_modules_find(lt_process_modules(p), luaL_checkstring(L, 2));
+  if (!md) return 0;
+  push_module(L, md);
   return 1;
 }
 
@@ -523,7 +537,7 @@ static const luaL_Reg methods[] = {
     {"wait_stop", p_wait_stop}, {"detach", p_detach}, {"kill", p_kill},
     {"read", p_read}, {"write", p_write}, {"read_string", p_read_string},
     {"symbol", p_symbol}, {"symbols", p_symbols}, {"lookup", p_lookup}, {"symbolize", p_symbolize},
-    {"modules", p_modules}, {"core_stats", p_core_stats}, {"release", p_gc},
+    {"modules", p_modules}, {"module", p_module}, {"core_stats", p_core_stats}, {"release", p_gc},
     {"trace_syscalls", p_trace_syscalls}, {"source_lines", p_source_lines},
     {"source_of", p_source_of}, {"set_follow_fork", p_set_follow_fork}, {"events", p_events},
     {"add_watch", p_add_watch}, {"remove_watch", p_remove_watch},
