@@ -8,6 +8,23 @@ H.lutra_bin = H.build .. "/lutra"
 
 function H.target(name) return H.build .. "/targets/" .. name end
 
+--- A spec program that a toolchain which may be missing builds (g++,
+-- rustc, go, sys/sdt.h): its path, or nil after saying "skipped: ..." on
+-- stderr. A spec that gets nil declares its tests with busted's `pending`
+-- (TAP prints "# SKIP"), so a missing toolchain never passes in silence:
+--   local shop = H.built("shop", "g++")
+--   if not shop then pending("skipped: no g++") return end
+function H.built(name, toolchain)
+  local path = H.target(name)
+  local f = io.open(path)
+  if f then
+    f:close()
+    return path
+  end
+  io.stderr:write(string.format("skipped: %s was not built (no %s on this machine)\n", path, toolchain))
+  return nil
+end
+
 function H.tmpname()
   local n = os.tmpname()
   H.tmps = H.tmps or {}

@@ -2,7 +2,9 @@
 -- physical int3 (one per address, several owners: user breakpoints, return
 -- probes, lutra's own breakpoints at the entry point and in the loader).
 -- Resolution of `where`, strict by default; pending breakpoints for
--- libraries loaded later.
+-- libraries loaded later. A breakpoint may have several locations (every
+-- overload of a C++ name): one object, its hits summed.
+local core = require "lutra.core"
 local state = require "lutra.state"
 
 local M = {}
@@ -36,6 +38,7 @@ function M.release(p, addr)
   end
 end
 
+-- Adds one location to bp (its int3 goes in when bp is enabled).
 local function attach_bp(p, bp, addr)
   local s = state.of(p)
   if bp.enabled then
@@ -43,7 +46,9 @@ local function attach_bp(p, bp, addr)
     if not ok then return nil, err, code end
   end
   if bp.process == p then -- a followed child resolves it for itself only
-    bp.address = addr
+    if bp.pending then bp.address, bp.addresses = nil, {} end
+    bp.address = bp.address or addr
+    bp.addresses[#bp.addresses + 1] = addr
     bp.pending = false
   end
   local list = s.by_addr[addr]
@@ -60,8 +65,8 @@ end
 function BP:enable()
   if self.enabled or self.removed then return self end
   self.enabled = true
-  if self.address and not self.pending then
-    assert(M.claim(self.process, self.address))
+  if not self.pending then
+    for _, a in ipairs(self.addresses) do assert(M.claim(self.process, a)) end
   end
   return self
 end
@@ -70,7 +75,9 @@ end
 function BP:disable()
   if not self.enabled or self.removed then return self end
   self.enabled = false
-  if self.address and not self.pending then M.release(self.process, self.address) end
+  if not self.pending then
+    for _, a in ipairs(self.addresses) do M.release(self.process, a) end
+  end
   return self
 end
 
@@ -78,11 +85,13 @@ end
 function BP:remove()
   if self.removed then return end
   local p, s = self.process, state.of(self.process)
-  if self.address then
-    local list = s.by_addr[self.address] or {}
-    for i = #list, 1, -1 do if list[i] == self then table.remove(list, i) end end
-    if #list == 0 then s.by_addr[self.address] = nil end
-    if self.enabled and not self.pending then M.release(p, self.address) end
+  if not self.pending then
+    for _, a in ipairs(self.addresses) do
+      local list = s.by_addr[a] or {}
+      for i = #list, 1, -1 do if list[i] == self then table.remove(list, i) end end
+      if #list == 0 then s.by_addr[a] = nil end
+      if self.enabled then M.release(p, a) end
+    end
   end
   for _, q in ipairs({s.pending, s.deferred}) do
     for i = #q, 1, -1 do if q[i] == self then table.remove(q, i) end end
@@ -90,14 +99,29 @@ function BP:remove()
   self.removed, self.enabled = true, false
 end
 
+--- The name of the location at addr (one overload of a C++ name), else
+-- the breakpoint's symbol.
+function BP:location_name(addr)
+  for _, l in ipairs(self.locations or {}) do
+    if l.address == addr then return l.name end
+  end
+  return self.symbol
+end
+
 function BP:__tostring()
-  return string.format("breakpoint %s at %s (%d hits%s)", self.symbol or "?",
-    self.address and fmt_addr(self.address) or "pending", self.hits,
+  local at = "pending"
+  if not self.pending and #self.addresses > 1 then
+    at = string.format("%d locations", #self.addresses)
+  elseif self.address then
+    at = fmt_addr(self.address)
+  end
+  return string.format("breakpoint %s at %s (%d hits%s)", self.symbol or "?", at, self.hits,
     self.enabled and "" or ", disabled")
 end
 
 -- A group made by a glob: one breakpoint per match, acted on together.
 local Group = {}
+M.Group = Group
 Group.__index = function(g, k)
   if k == "hits" then
     local n = 0
@@ -121,6 +145,7 @@ local function new_bp(p, where, opts)
   end
   return setmetatable({
     process = p, symbol = type(where) == "string" and where or nil,
+    where = type(where) == "string" and where or nil, addresses = {},
     hits = 0, enabled = true, pending = true, removed = false,
     handler = opts.handler, cond = opts.cond, once = opts.once,
     on_return = opts.on_return, on_unwind = opts.on_unwind,
@@ -128,22 +153,60 @@ local function new_bp(p, where, opts)
   }, BP)
 end
 
-local function module_loaded(p, modname)
+local function module_loaded(p, modname) return p:module(modname) ~= nil end
+
+-- A program without a dynamic loader (static, Go): nothing can define a
+-- name later, so every name is decided at once.
+local function static_program(p)
   for _, m in ipairs(p:modules()) do
-    local base = m.path:match("[^/]+$")
-    if m.path == modname or base == modname or base:sub(1, #modname + 1) == modname .. "." then
-      return true
-    end
+    if m.executable then return not m.interp end
   end
   return false
 end
 
---- Tries to resolve a pending breakpoint now. Returns true once inserted.
+-- A module prefix that may name a library not loaded yet: it looks like a
+-- file name.
+local function file_like(modname)
+  return modname:find(".so", 1, true) ~= nil or modname:find("/", 1, true) ~= nil
+end
+
+local function describe_data(l)
+  return string.format("'%s' is data (%s in %s), not code: watch it with p:watch", l.name,
+    l.type == "object" and "a variable" or "a label in data", l.module)
+end
+
+-- Puts bp at the code among locs (lookup's answer). nil, msg when the
+-- name is data only.
+local function place(p, bp, locs)
+  local code, data = {}, nil
+  for _, l in ipairs(locs) do
+    if l.type == "function" then code[#code + 1] = l else data = data or l end
+  end
+  if #code == 0 then return nil, describe_data(data) end
+  local seen = {}
+  for _, l in ipairs(code) do
+    if not seen[l.address] then
+      seen[l.address] = true
+      local ok, err = attach_bp(p, bp, l.address)
+      if not ok then return nil, err end
+    end
+  end
+  bp.locations = code
+  -- A linkage name is printed demangled: "_ZN2ns1fEi" is "ns::f(int)".
+  local modname, name = core.split_where(bp.where)
+  if #code == 1 and core.demangle(name) then
+    bp.symbol = (modname and modname .. ":" or "") .. code[1].name
+  end
+  return true
+end
+
+--- Tries to resolve a pending breakpoint now. Returns true once inserted,
+-- false while its name is unknown.
 function M.try_resolve(p, bp)
-  local addr = p:symbol(bp.symbol)
-  if not addr then return false end
-  local ok, err = attach_bp(p, bp, addr)
-  if not ok then error(string.format("break_at %q: %s", bp.symbol, err), 0) end
+  local locs = p:lookup(bp.where)
+  if not locs then return false end
+  local ok, err = place(p, bp, locs)
+  if not ok then error(string.format("break_at %q: %s", bp.where, err), 0) end
   return true
 end
 
@@ -156,6 +219,19 @@ function M.resolve_pending(p)
   end
 end
 
+-- Why a name cannot be resolved now, in words.
+local function unknown(p, where)
+  local modname, name = core.split_where(where)
+  if modname and not module_loaded(p, modname) and file_like(modname) then
+    return string.format("no module '%s' loaded in process %d (for symbol '%s')", modname, p.pid, name)
+  elseif modname and not module_loaded(p, modname) then
+    return string.format("'%s' is not a module of process %d (a C++ or Rust path is written with '::'; a library is named by its file: 'libfoo.so:%s')",
+      modname, p.pid, name)
+  end
+  if modname then return string.format("no symbol '%s' in %s", name, modname) end
+  return string.format("no symbol '%s' in process %d or the libraries it is linked against", where, p.pid)
+end
+
 --- Resolves breakpoints deferred at spawn, now that the libraries the
 -- program was linked against are mapped; an unknown name is an error.
 function M.resolve_deferred(p)
@@ -164,19 +240,21 @@ function M.resolve_deferred(p)
   s.deferred = {}
   local missing = {}
   for _, bp in ipairs(deferred) do
-    if not bp.removed and not M.try_resolve(p, bp) then missing[#missing + 1] = bp.symbol end
+    if not bp.removed and not M.try_resolve(p, bp) then missing[#missing + 1] = unknown(p, bp.where) end
   end
-  if #missing > 0 then
-    error(string.format("break_at: no symbol %s in process %d or the libraries it is linked against",
-      "'" .. table.concat(missing, "', '") .. "'", p.pid), 0)
-  end
+  if #missing > 0 then error("break_at: " .. table.concat(missing, "; "), 0) end
 end
 
 -- True right after spawn, until the loader has mapped the libraries the
 -- program is linked against (lutra.loader): they come later.
 local function libraries_unmapped(p)
   local s = state.of(p)
-  if not s.before_entry or s.loader_watched then return s.before_entry end
+  if not s.before_entry then return false end
+  if static_program(p) then
+    s.before_entry = false
+    return false
+  end
+  if s.loader_watched then return true end -- its hook tells
   -- nobody watches the loader: the module list tells
   for _, m in ipairs(p:modules()) do
     if not m.executable and not require("lutra.loader").is_loader(m.path) then
@@ -201,12 +279,58 @@ local function add_pending(p, bp)
   return bp
 end
 
+local function defer(p, bp)
+  local s = state.of(p)
+  s.deferred[#s.deferred + 1] = bp
+  require("lutra.loader").watch(p)
+  return bp
+end
+
+-- "pat" or "module:pat": one breakpoint per matching function (code only:
+-- a variable or a marker in data never gets an int3). An unqualified glob
+-- looks at the executable only.
+local function break_glob(p, where, modname, pat, opts)
+  if not modname then
+    for _, m in ipairs(p:modules()) do
+      if m.executable then modname = m.path:match("[^/]+$") end
+    end
+  else
+    modname = p:module(modname).path:match("[^/]+$")
+  end
+  local group = setmetatable({}, M.Group)
+  local seen = {}
+  for _, sym in ipairs(p:symbols(pat)) do
+    if sym.type == "function" and (not modname or sym.module == modname
+        or sym.module:sub(1, #modname + 1) == modname .. ".")
+      and not seen[sym.address] then
+      seen[sym.address] = true
+      local bp = new_bp(p, sym.name, opts)
+      local ok, err = attach_bp(p, bp, sym.address)
+      if not ok then
+        group:remove()
+        return nil, string.format("break_at %q (%s): %s", where, sym.name, err)
+      end
+      group[#group + 1] = bp
+    end
+  end
+  if #group == 0 then
+    return nil, string.format("break_at: no function matches '%s' in process %d", where, p.pid)
+  end
+  return group
+end
+
+--- Where a "usdt:..." where is resolved: USDT probes (.note.stapsdt) are
+-- another piece of work; until they are, such a where is an error, never
+-- a module named "usdt". Replace this function to resolve them.
+function M.break_usdt(p, where, opts)
+  return nil, string.format("break_at %q: USDT probes are not supported by this build", where)
+end
+
 --- p:break_at(where, handler | opts): see docs/API.md.
 function M.break_at(p, where, opts)
   if type(opts) == "function" then opts = {handler = opts} end
   opts = opts or {}
   if type(opts) ~= "table" then error("break_at: options must be a function or a table", 2) end
-  local s = state.of(p)
   if math.type(where) == "integer" then
     local bp = new_bp(p, nil, opts)
     local ok, err = attach_bp(p, bp, where)
@@ -220,7 +344,7 @@ function M.break_at(p, where, opts)
     -- "file.c:42": where that line begins, in each function with code for it
     local addrs, err = p:source_lines(file, math.tointeger(tonumber(line)))
     if not addrs then error(string.format("break_at %q: %s", where, err), 2) end
-    local group = setmetatable({}, Group)
+    local group = setmetatable({}, M.Group)
     for _, a in ipairs(addrs) do
       local bp = new_bp(p, where, opts)
       local ok, aerr = attach_bp(p, bp, a)
@@ -230,58 +354,47 @@ function M.break_at(p, where, opts)
     if #group == 1 then return group[1] end
     return group
   end
-  if is_glob(where) then
-    -- An unqualified glob looks at the executable only; "lib.so:pat" at a library.
-    local modname, pat = where:match("^(.*):([^:]*)$")
-    pat = pat or where
-    if not modname then
-      for _, m in ipairs(p:modules()) do
-        if m.executable then modname = m.path:match("[^/]+$") end
-      end
-    else
-      modname = modname:match("[^/]+$")
-    end
-    local group = setmetatable({}, Group)
-    local seen = {}
-    for _, sym in ipairs(p:symbols(pat)) do
-      if sym.type == "function" and (not modname or sym.module == modname
-          or sym.module:sub(1, #modname + 1) == modname .. ".")
-        and not seen[sym.address] then
-        seen[sym.address] = true
-        local bp = new_bp(p, sym.name, opts)
-        local ok, err = attach_bp(p, bp, sym.address)
-        if not ok then error(string.format("break_at %q (%s): %s", where, sym.name, err), 2) end
-        group[#group + 1] = bp
-      end
-    end
-    if #group == 0 then
-      error(string.format("break_at: no function matches '%s' in process %d", where, p.pid), 2)
-    end
-    return group
+  local modname, name = core.split_where(where)
+  if modname == "usdt" then
+    local r, err = M.break_usdt(p, where, opts)
+    if not r then error(err, 2) end
+    return r
   end
   local bp = new_bp(p, where, opts)
-  local addr = p:symbol(where)
-  local modname = where:match("^(.*):[^:]+$")
-  if addr and not modname and libraries_unmapped(p) and not in_executable(p, addr) then
+  local loaded = not modname or module_loaded(p, modname)
+  -- A name first, exactly ("operator[]" and "f(char const*)" are names);
+  -- a glob only when nothing has that name.
+  local locs = loaded and p:lookup(where)
+  if locs and not modname and libraries_unmapped(p) then
     -- Found only in the loader (its own strlen, ...) while the libraries
     -- are not mapped yet: the program's is decided at entry.
-    addr = nil
+    local exe = false
+    for _, l in ipairs(locs) do exe = exe or in_executable(p, l.address) end
+    if not exe then locs = nil end
   end
-  if addr then
-    local ok, err = attach_bp(p, bp, addr)
+  if locs then
+    local ok, err = place(p, bp, locs)
     if not ok then error(string.format("break_at %q: %s", where, err), 2) end
     return bp
   end
-  if opts.pending or (modname and not module_loaded(p, modname)) then
+  if loaded and is_glob(name) then
+    local group, err = break_glob(p, where, modname, name, opts)
+    if not group then error(err, 2) end
+    return group
+  end
+  if static_program(p) then
+    -- No dynamic loader: nothing will ever define the name.
+    error(string.format("break_at: %s (a program without a dynamic loader loads no library later)",
+      unknown(p, where)), 2)
+  end
+  if opts.pending or (modname and not loaded and file_like(modname)) then
     return add_pending(p, bp)
   end
   if libraries_unmapped(p) then
     -- Right after spawn the libraries are not mapped yet: decide at entry.
-    s.deferred[#s.deferred + 1] = bp
-    require("lutra.loader").watch(p)
-    return bp
+    return defer(p, bp)
   end
-  error(string.format("break_at: no symbol '%s' in process %d or its libraries", where, p.pid), 2)
+  error("break_at: " .. unknown(p, where), 2)
 end
 
 --- Every logical breakpoint at addr (nil when none).

@@ -56,14 +56,14 @@ function Thread:stopped()
   return c
 end
 
--- p:symbolize(addr): name, offset, module, and file, line when the module
--- has line tables.
+-- p:symbolize(addr): name (demangled), offset, module, and file, line when
+-- the module has line tables, then the linkage name.
 local c_symbolize = Process.symbolize
 function Process:symbolize(addr)
-  local name, off, mod = c_symbolize(self, addr)
+  local name, off, mod, linkage = c_symbolize(self, addr)
   if not name then return nil end
   local file, line = self:source_of(addr)
-  return name, off, mod, file, line
+  return name, off, mod, file, line, linkage
 end
 Process.run = run.run
 Process.on = run.on
@@ -130,7 +130,7 @@ function Thread:backtrace(max)
     -- a return address may be the first byte after its call's function:
     -- look it up one byte back
     local at = i == 1 and pc or pc - 1
-    local name, off, mod, file, line = p:symbolize(at)
+    local name, off, mod, file, line, linkage = p:symbolize(at)
     if not mod then -- no symbol covers it: at least name the module
       mods = mods or p:modules()
       for _, m in ipairs(mods) do
@@ -138,7 +138,7 @@ function Thread:backtrace(max)
       end
     end
     frames[i] = {pc = pc, name = name, offset = off and (pc - at) + off, module = mod,
-      file = file, line = line}
+      file = file, line = line, linkage_name = linkage}
   end
   return frames
 end

@@ -97,7 +97,7 @@ function M.main(args)
     local now = core.now()
     local d = depth[t.tid] or 1
     depth[t.tid] = d - 1
-    local name = bp.symbol or string.format("0x%x", bp.address)
+    local name = entry.name or bp.symbol or string.format("0x%x", bp.address)
     local us = (now - entry.time) * 1e6
     if o.count then
       local c = totals[name]
@@ -119,13 +119,15 @@ function M.main(args)
 
   local entries = {} -- tid -> stack of {time=, args=}
   local opts = {
-    handler = function(t)
+    handler = function(t, bp)
       local args = {}
       for i = 1, o.nargs do args[i] = t:arg(i) end
       depth[t.tid] = (depth[t.tid] or 0) + 1
       local st = entries[t.tid]
       if not st then st = {}; entries[t.tid] = st end
-      st[#st + 1] = {time = core.now(), args = args}
+      -- one breakpoint for every overload: name the one called
+      local name = bp.locations and bp.locations[2] and bp:location_name(t:breakpoint_pc())
+      st[#st + 1] = {time = core.now(), args = args, name = name}
     end,
     on_return = function(t, ret, bp)
       local st = entries[t.tid]

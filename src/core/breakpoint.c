@@ -113,6 +113,7 @@ int lt_add_breakpoint(lt_process *p, uint64_t addr) {
   if (lt_bp_at(p, addr))
     return lt_fail(p->tracer, LT_EMISUSE, "breakpoint already exists at PC 0x%llx",
                    (unsigned long long)addr);
+  if (lt_check_code(p, addr) < 0) return -1; /* never an int3 into data */
   lt_breakpoint *bp = calloc(1, sizeof *bp);
   if (!bp) return lt_fail(p->tracer, ENOMEM, "out of memory");
   bp->addr = addr;

@@ -56,6 +56,7 @@ const char *lt_errname(int code) {
   case LT_ETIMEOUT: return "ETIMEOUT";
   case LT_EEXITED: return "EEXITED";
   case LT_EMISUSE: return "EMISUSE";
+  case LT_ENOTCODE: return "ENOTCODE";
   default: {
     const char *n = strerrorname_np(code);
     return n ? n : "EUNKNOWN";

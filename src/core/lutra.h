@@ -10,6 +10,7 @@
 
 #include "../arch/arch.h"
 #include "../elf/dwarf.h"
+#include "../elf/demangle.h"
 #include "../elf/symtab.h"
 
 typedef struct lt_tracer lt_tracer;
@@ -24,6 +25,7 @@ enum {
   LT_ETIMEOUT,       /* wait_stop timed out */
   LT_EEXITED,        /* the process has exited */
   LT_EMISUSE,        /* operation not allowed in this state: a Lua error */
+  LT_ENOTCODE,       /* an address outside executable memory (a breakpoint into data) */
 };
 const char *lt_errmsg(const lt_tracer *tr);
 int lt_errcode(const lt_tracer *tr);
@@ -186,9 +188,26 @@ int lt_thread_set_signal(lt_thread *t, int signo);
 /* Symbols. Modules are re-read from /proc/PID/maps when the process has
  * stopped since the last look (a library may have been loaded). */
 const lt_modules *lt_process_modules(lt_process *p);
-/* `spec` is "name" (executable first, then libraries in map order) or
- * "module:name" (basename or path). Fails with LT_ENOSYM. */
+/* Where the module prefix of "module:name" ends: the first ':' that is
+ * not half of a "::" nor inside brackets ("[abi:cxx11]"); 0 when none. */
+size_t lt_split_where(const char *spec);
+typedef struct {
+  uint64_t addr; /* after load bias; an IFUNC's implementation */
+  const lt_sym *sym;
+  const lt_module *mod;
+} lt_location;
+/* Every location `spec` names: "name" or "module:name" (basename, path, or
+ * a prefix up to a dot). A linkage name is searched in the executable, the
+ * libraries in map order, the loader last, and the first module holding
+ * it wins; else the demangled signature or qualified name (every
+ * overload) in every module (lt_symtab_find). Fills up to max, returns
+ * how many there are; fails with LT_ENOSYM. */
+int lt_lookup(lt_process *p, const char *spec, lt_location *out, size_t max);
+/* The first of lt_lookup's locations. */
 int lt_symbol(lt_process *p, const char *spec, uint64_t *addr, const lt_module **mod);
+/* -1 with LT_ENOTCODE when addr lies in a mapping of p that is not
+ * executable (no int3 goes into data), else 0. */
+int lt_check_code(lt_process *p, uint64_t addr);
 /* Name and module of the symbol containing addr; 0 when none. */
 int lt_symbolize(lt_process *p, uint64_t addr, const lt_sym **sym, const lt_module **mod);
 

@@ -3,9 +3,12 @@
  * lines and backtraces through libdwfl. */
 #include <errno.h>
 #include <gelf.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
+#include "../elf/demangle.h"
 
 /* An IFUNC symbol names a resolver that picks the implementation at load
  * time (glibc's strlen, memcpy...). Breaking there would never fire: ask
@@ -32,42 +35,107 @@ static uint64_t symbol_address(lt_process *p, const lt_module *md, const lt_sym 
   return s->type == STT_GNU_IFUNC ? resolve_ifunc(p, md, a) : a;
 }
 
-int lt_symbol(lt_process *p, const char *spec, uint64_t *addr, const lt_module **mod) {
+size_t lt_split_where(const char *spec) {
+  /* The first ':' that is not half of a '::' and not inside brackets
+   * (an ABI tag "[abi:cxx11]", template arguments, parameters). */
+  int depth = 0;
+  for (size_t i = 0; spec[i]; i++) {
+    char c = spec[i];
+    if (c == '[' || c == '(' || c == '<') depth++;
+    else if ((c == ']' || c == ')' || c == '>') && depth > 0) depth--;
+    else if (c == ':' && depth == 0) {
+      if (spec[i + 1] == ':') {
+        i++;
+        continue;
+      }
+      return i;
+    }
+  }
+  return 0;
+}
+
+/* Appends the symbols `name` designates in one module; returns how many
+ * there are (also beyond max). */
+static size_t find_in(lt_process *p, const lt_module *md, const char *name, const char *spelled,
+                      lt_location *out, size_t n, size_t max, bool linkage_only) {
+  const lt_sym *found[64];
+  size_t cnt;
+  if (linkage_only) {
+    found[0] = lt_symtab_lookup(md->syms, name);
+    cnt = found[0] ? 1 : 0;
+  } else {
+    cnt = lt_symtab_find(md->syms, name, spelled, found, 64);
+  }
+  for (size_t i = 0; i < cnt && i < 64; i++) {
+    if (n + i >= max) continue;
+    out[n + i].addr = symbol_address(p, md, found[i]);
+    out[n + i].sym = found[i];
+    out[n + i].mod = md;
+  }
+  return cnt;
+}
+
+int lt_lookup(lt_process *p, const char *spec, lt_location *out, size_t max) {
   const lt_modules *m = lt_process_modules(p);
-  const char *colon = strrchr(spec, ':');
-  if (colon && colon != spec) {
+  size_t split = lt_split_where(spec);
+  const char *name = split ? spec + split + 1 : spec;
+  char *spelled = lt_spell_dup(name);
+  if (!spelled) return lt_fail(p->tracer, ENOMEM, "out of memory");
+  size_t n = 0;
+  if (split) {
     char modname[512];
-    size_t len = (size_t)(colon - spec);
-    if (len >= sizeof modname) len = sizeof modname - 1;
+    size_t len = split < sizeof modname ? split : sizeof modname - 1;
     memcpy(modname, spec, len);
     modname[len] = 0;
     const lt_module *md = lt_modules_find(m, modname);
-    if (!md)
+    if (!md) {
+      free(spelled);
       return lt_fail(p->tracer, LT_ENOSYM, "no module '%s' loaded in process %d (for symbol '%s')",
-                     modname, (int)p->pid, colon + 1);
-    const lt_sym *s = lt_symtab_lookup(md->syms, colon + 1);
-    if (!s)
-      return lt_fail(p->tracer, LT_ENOSYM, "no symbol '%s' in %s", colon + 1, md->path);
-    *addr = symbol_address(p, md, s);
-    if (mod) *mod = md;
-    return 0;
+                     modname, (int)p->pid, name);
+    }
+    n = find_in(p, md, name, spelled, out, 0, max, false);
+    free(spelled);
+    if (!n) return lt_fail(p->tracer, LT_ENOSYM, "no symbol '%s' in %s", name, md->path);
+    return (int)n;
   }
-  /* The executable, the libraries in map order, and the dynamic loader
-   * last: with its debug symbols installed, the loader has its own
-   * strlen, memcpy, ... which the program never calls. */
-  for (int loader = 0; loader <= 1; loader++) {
-    for (size_t i = 0; i < m->n; i++) {
-      if (m->mods[i].is_loader != loader) continue;
-      const lt_sym *s = lt_symtab_lookup(m->mods[i].syms, spec);
-      if (s) {
-        *addr = symbol_address(p, &m->mods[i], s);
-        if (mod) *mod = &m->mods[i];
-        return 0;
+  /* A linkage name first, in the executable, the libraries in map order,
+   * and the dynamic loader last (with its debug symbols installed it has
+   * its own strlen, memcpy, ... which the program never calls): the first
+   * module that has it wins, as the dynamic linker decides. Then the
+   * demangled forms, in every module: an overload set may be spread over
+   * several objects (gdb gives one location in each). */
+  for (int pass = 0; pass < 2 && !n; pass++) {
+    for (int loader = 0; loader <= 1 && !n; loader++) {
+      for (size_t i = 0; i < m->n; i++) {
+        if (m->mods[i].is_loader != loader) continue;
+        n += find_in(p, &m->mods[i], name, spelled, out, n, max, pass == 0);
+        if (n && pass == 0) break;
       }
     }
   }
-  return lt_fail(p->tracer, LT_ENOSYM, "no symbol '%s' in process %d (%zu modules searched)", spec,
-                 (int)p->pid, m->n);
+  free(spelled);
+  if (!n)
+    return lt_fail(p->tracer, LT_ENOSYM, "no symbol '%s' in process %d (%zu modules searched)", spec,
+                   (int)p->pid, m->n);
+  return (int)n;
+}
+
+int lt_symbol(lt_process *p, const char *spec, uint64_t *addr, const lt_module **mod) {
+  lt_location loc;
+  if (lt_lookup(p, spec, &loc, 1) < 0) return -1;
+  *addr = loc.addr;
+  if (mod) *mod = loc.mod;
+  return 0;
+}
+
+int lt_check_code(lt_process *p, uint64_t addr) {
+  const lt_region *r = lt_modules_region(lt_process_modules(p), addr);
+  /* Unmapped memory is the writer's to report (EFAULT, "not mapped"). */
+  if (!r || r->perms[2] == 'x') return 0;
+  return lt_fail(p->tracer, LT_ENOTCODE,
+                 "process %d: cannot set breakpoint at 0x%llx: it is data, not code (%s mapping of %s)",
+                 (int)p->pid, (unsigned long long)addr, r->perms,
+                 r->path && *r->path ? r->path : "anonymous memory");
 }
 
 int lt_symbolize(lt_process *p, uint64_t addr, const lt_sym **sym, const lt_module **mod) {

@@ -20,6 +20,32 @@ static void clear_mods(lt_modules *m) {
   free(m->mods);
   m->mods = NULL;
   m->n = 0;
+  for (size_t i = 0; i < m->nregions; i++) free(m->regions[i].path);
+  free(m->regions);
+  m->regions = NULL;
+  m->nregions = 0;
+}
+
+/* Every mapping is kept with its permissions: the engine puts an int3
+ * only into executable memory. */
+static int add_region(lt_modules *m, size_t *cap, uint64_t start, uint64_t end, const char *perms,
+                      const char *name) {
+  if (m->nregions == *cap) {
+    size_t nc = *cap ? *cap * 2 : 64;
+    lt_region *nr = realloc(m->regions, nc * sizeof *nr);
+    if (!nr) return -1;
+    m->regions = nr;
+    *cap = nc;
+  }
+  lt_region *r = &m->regions[m->nregions];
+  r->start = start;
+  r->end = end;
+  memcpy(r->perms, perms, sizeof r->perms - 1);
+  r->perms[sizeof r->perms - 1] = 0;
+  r->path = NULL;
+  if (*name && !(r->path = strdup(name))) return -1;
+  m->nregions++;
+  return 0;
 }
 
 void lt_modules_free(lt_modules *m) {
@@ -80,7 +106,8 @@ int lt_modules_refresh(lt_modules *m, pid_t pid, char *err, size_t errlen) {
     return -1;
   }
   clear_mods(m);
-  size_t cap = 0;
+  size_t cap = 0, rcap = 0;
+  int rc = 0;
   char line[PATH_MAX + 128];
   while (fgets(line, sizeof line, f)) {
     uint64_t start, end, off;
@@ -91,6 +118,11 @@ int lt_modules_refresh(lt_modules *m, pid_t pid, char *err, size_t errlen) {
       continue;
     char *name = line + name_at;
     name[strcspn(name, "\n")] = 0;
+    if (add_region(m, &rcap, start, end, perms, name) < 0) {
+      snprintf(err, errlen, "%s: out of memory", path);
+      rc = -1;
+      break;
+    }
     if (name[0] != '/') continue;
     lt_module *last = m->n ? &m->mods[m->n - 1] : NULL;
     if (last && strcmp(last->path, name) == 0) {
@@ -133,6 +165,7 @@ int lt_modules_refresh(lt_modules *m, pid_t pid, char *err, size_t errlen) {
     mod->is_loader = strncmp(base, "ld-linux", 8) == 0 || strncmp(base, "ld.so", 5) == 0;
   }
   fclose(f);
+  if (rc < 0) return rc;
   /* The executable leads the search order. */
   for (size_t i = 1; i < m->n; i++) {
     if (m->mods[i].is_exe) {
@@ -152,6 +185,11 @@ const lt_module *lt_modules_find(const lt_modules *m, const char *name) {
     const char *base = slash ? slash + 1 : p;
     if (strcmp(p, name) == 0 || strcmp(base, name) == 0) return &m->mods[i];
   }
+  /* A path by another name: /lib is /usr/lib on a merged-/usr system. */
+  struct stat sb;
+  if (strchr(name, '/') && stat(name, &sb) == 0)
+    for (size_t i = 0; i < m->n; i++)
+      if (m->mods[i].syms->dev == sb.st_dev && m->mods[i].syms->ino == sb.st_ino) return &m->mods[i];
   /* "libc.so" matches "libc.so.6", "libplugin" matches "libplugin.so" */
   size_t len = strlen(name);
   for (size_t i = 0; i < m->n; i++) {
@@ -166,4 +204,14 @@ const lt_module *lt_modules_at(const lt_modules *m, uint64_t addr) {
   for (size_t i = 0; i < m->n; i++)
     if (addr >= m->mods[i].base && addr < m->mods[i].end) return &m->mods[i];
   return NULL;
+}
+
+const lt_region *lt_modules_region(const lt_modules *m, uint64_t addr) {
+  size_t lo = 0, hi = m->nregions;
+  while (lo < hi) { /* /proc/PID/maps lists mappings in address order */
+    size_t mid = (lo + hi) / 2;
+    if (m->regions[mid].end <= addr) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < m->nregions && addr >= m->regions[lo].start ? &m->regions[lo] : NULL;
 }

@@ -7,6 +7,7 @@
 #include "symtab.h"
 
 #include <elfutils/libdwfl.h>
+#include <fnmatch.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <fcntl.h>
@@ -17,6 +18,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "demangle.h"
 
 static int by_name(const void *a, const void *b) {
   const lt_sym *x = a, *y = b;
@@ -74,6 +77,7 @@ static int add_sym(lt_symtab *s, growth *g, const char *name, const GElf_Sym *sy
   s->syms[s->n].value = sym->st_value;
   s->syms[s->n].size = sym->st_size;
   s->syms[s->n].type = type;
+  s->syms[s->n].code = 0;
   s->n++;
   g->strlen += len + 1;
   return 0;
@@ -174,11 +178,21 @@ lt_symtab *lt_symtab_open(const char *path, const char *display, char *err, size
   size_t nph = 0;
   if (elf_getphdrnum(e, &nph) != 0)
     return fail(s, fd, e, err, errlen, code, LT_SYMTAB_BAD_ELF, "%s: corrupt program headers", display);
+  /* The executable segments: a symbol outside them is data, whatever its
+   * type says (STT_NOTYPE markers such as __start_* lie in data). */
+  struct { uint64_t lo, hi; } text[16];
+  size_t ntext = 0;
+  bool first = true;
   for (size_t i = 0; i < nph; i++) {
     GElf_Phdr ph;
-    if (gelf_getphdr(e, (int)i, &ph) && ph.p_type == PT_LOAD) {
-      s->first_load = ph.p_vaddr & ~(uint64_t)0xfff;
-      break;
+    if (!gelf_getphdr(e, (int)i, &ph)) continue;
+    if (ph.p_type == PT_INTERP) s->has_interp = 1;
+    if (ph.p_type != PT_LOAD) continue;
+    if (first) s->first_load = ph.p_vaddr & ~(uint64_t)0xfff;
+    first = false;
+    if ((ph.p_flags & PF_X) && ntext < sizeof text / sizeof *text) {
+      text[ntext].lo = ph.p_vaddr;
+      text[ntext++].hi = ph.p_vaddr + ph.p_memsz;
     }
   }
   growth g = {0, 0, 0};
@@ -201,6 +215,9 @@ lt_symtab *lt_symtab_open(const char *path, const char *display, char *err, size
     s->syms[w++] = s->syms[i];
   }
   s->n = w;
+  for (size_t i = 0; i < s->n; i++)
+    for (size_t k = 0; k < ntext && !s->syms[i].code; k++)
+      s->syms[i].code = s->syms[i].value >= text[k].lo && s->syms[i].value < text[k].hi;
   s->by_addr = malloc((s->n ? s->n : 1) * sizeof *s->by_addr);
   if (!s->by_addr) return fail(s, -1, NULL, err, errlen, code, ENOMEM, "%s: out of memory", display);
   for (size_t i = 0; i < s->n; i++) s->by_addr[i] = &s->syms[i];
@@ -209,8 +226,22 @@ lt_symtab *lt_symtab_open(const char *path, const char *display, char *err, size
   return s;
 }
 
+static void free_names(lt_names *n) {
+  if (!n) return;
+  free(n->arena);
+  free(n->display);
+  free(n->sig);
+  free(n->base);
+  free(n->shown);
+  free(n->by_shown);
+  free(n->by_sig);
+  free(n->by_base);
+  free(n);
+}
+
 void lt_symtab_free(lt_symtab *s) {
   if (!s) return;
+  free_names(s->names);
   free(s->path);
   free(s->syms);
   free(s->by_addr);
@@ -247,4 +278,223 @@ const lt_sym *lt_symtab_containing(const lt_symtab *s, uint64_t vaddr) {
     if (y->size) return NULL; /* past the nearest sized symbol: no owner */
   }
   return NULL;
+}
+
+/* ---- demangled names ---- */
+
+#define NONE UINT32_MAX
+
+static int arena_add(lt_names *n, const char *str, uint32_t *off) {
+  size_t len = strlen(str) + 1;
+  if (n->len + len > n->cap) {
+    size_t nc = (n->cap ? n->cap * 2 : 1 << 16) + len;
+    if (nc >= NONE) return -1; /* offsets are 32-bit */
+    char *na = realloc(n->arena, nc);
+    if (!na) return -1;
+    n->arena = na;
+    n->cap = nc;
+  }
+  memcpy(n->arena + n->len, str, len);
+  *off = (uint32_t)n->len;
+  n->len += len;
+  return 0;
+}
+
+/* lt_spell into a buffer that grows as needed; NULL when memory ran out. */
+static const char *spell_into(const char *in, char **buf, size_t *cap) {
+  size_t need = strlen(in) * 2 + 256;
+  for (;;) {
+    if (*cap < need) {
+      char *nb = realloc(*buf, need);
+      if (!nb) return NULL;
+      *buf = nb;
+      *cap = need;
+    }
+    if (lt_spell(in, *buf, *cap) >= 0) return *buf;
+    need = *cap * 2;
+  }
+}
+
+typedef struct {
+  const char *arena;
+  const uint32_t *key;
+} key_ctx;
+
+static int cmp_sym_key(const void *a, const void *b, void *ctx) {
+  const key_ctx *k = ctx;
+  return strcmp(k->arena + k->key[*(const uint32_t *)a], k->arena + k->key[*(const uint32_t *)b]);
+}
+
+static uint32_t *sorted_by(lt_names *n, const uint32_t *key, size_t nsyms, size_t count) {
+  uint32_t *idx = malloc((count ? count : 1) * sizeof *idx);
+  if (!idx) return NULL;
+  size_t w = 0;
+  for (size_t i = 0; i < nsyms; i++)
+    if (key[i] != NONE) idx[w++] = (uint32_t)i;
+  key_ctx k = {n->arena, key};
+  if (w) qsort_r(idx, w, sizeof *idx, cmp_sym_key, &k);
+  return idx;
+}
+
+int lt_symtab_names(lt_symtab *s) {
+  if (s->names) return 0;
+  if (s->names_failed) return -1;
+  lt_names *n = calloc(1, sizeof *n);
+  size_t cnt = s->n ? s->n : 1;
+  char *buf = NULL;
+  size_t cap = 0;
+  if (!n || !(n->display = malloc(cnt * sizeof(uint32_t))) || !(n->sig = malloc(cnt * sizeof(uint32_t))) ||
+      !(n->base = malloc(cnt * sizeof(uint32_t))) || !(n->shown = malloc(cnt * sizeof(uint32_t))))
+    goto oom;
+  for (size_t i = 0; i < s->n; i++) {
+    n->display[i] = n->sig[i] = n->base[i] = n->shown[i] = NONE;
+    lt_demangled d;
+    int r = lt_demangle(s->syms[i].name, &d);
+    if (r < 0) goto oom;
+    if (r == 0) continue;
+    const char *k;
+    bool ok = arena_add(n, d.display, &n->display[i]) == 0 && (k = spell_into(d.sig, &buf, &cap));
+    if (ok) {
+      if (strcmp(k, d.display) == 0) n->sig[i] = n->display[i];
+      else ok = arena_add(n, k, &n->sig[i]) == 0;
+    }
+    /* What lutra prints is a name too: "int ns::tf<int>(int)". */
+    if (ok && strcmp(d.sig, d.display) != 0) {
+      ok = (k = spell_into(d.display, &buf, &cap)) && arena_add(n, k, &n->shown[i]) == 0;
+      if (ok) n->nshown++;
+    }
+    /* A clone (".cold", ".isra.0") is not one of the overloads. */
+    if (ok && !d.clone) ok = (k = spell_into(d.base, &buf, &cap)) && arena_add(n, k, &n->base[i]) == 0;
+    lt_demangled_free(&d);
+    if (!ok) goto oom;
+    n->nsig++;
+    if (n->base[i] != NONE) n->nbase++;
+  }
+  free(buf);
+  buf = NULL;
+  if (!(n->by_sig = sorted_by(n, n->sig, s->n, n->nsig)) ||
+      !(n->by_base = sorted_by(n, n->base, s->n, n->nbase)) ||
+      !(n->by_shown = sorted_by(n, n->shown, s->n, n->nshown)))
+    goto oom;
+  s->names = n;
+  return 0;
+oom:
+  free(buf);
+  free_names(n);
+  s->names_failed = 1;
+  return -1;
+}
+
+/* The range of idx (sorted by key) whose key is `name`. */
+static size_t key_range(const lt_names *n, const uint32_t *idx, size_t count, const uint32_t *key,
+                        const char *name, size_t *lo_out) {
+  size_t lo = 0, hi = count;
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    if (strcmp(n->arena + key[idx[mid]], name) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  size_t end = lo;
+  while (end < count && strcmp(n->arena + key[idx[end]], name) == 0) end++;
+  *lo_out = lo;
+  return end - lo;
+}
+
+/* Does `key` continue `prefix` ("ns::tf<") with one template argument
+ * list that ends it ("ns::tf<int>", not "ns::tf<int>::g")? */
+static bool ends_in_args(const char *key, size_t plen) {
+  int depth = 1;
+  const char *c = key + plen;
+  for (; *c && depth > 0; c++) {
+    if (*c == '<') depth++;
+    else if (*c == '>') depth--;
+  }
+  return depth == 0 && *c == 0;
+}
+
+/* A template function by its name alone ("ns::tf"; Rust v0's generic
+ * "krate::f" is printed "krate::f::<T>"): every instance, as gdb's
+ * linespecs take it. */
+static size_t template_instances(lt_symtab *s, const char *spelled, const lt_sym **out, size_t max) {
+  const lt_names *n = s->names;
+  size_t found = 0;
+  for (int form = 0; form < 2; form++) {
+    const char *open = form == 0 ? "<" : "::<";
+    size_t plen = strlen(spelled) + strlen(open);
+    char *prefix = malloc(plen + 1);
+    if (!prefix) return found;
+    snprintf(prefix, plen + 1, "%s%s", spelled, open);
+    size_t lo = 0, hi = n->nbase;
+    while (lo < hi) {
+      size_t mid = (lo + hi) / 2;
+      if (strcmp(n->arena + n->base[n->by_base[mid]], prefix) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    for (size_t i = lo; i < n->nbase; i++) {
+      const char *key = n->arena + n->base[n->by_base[i]];
+      if (strncmp(key, prefix, plen) != 0) break;
+      if (!ends_in_args(key, plen)) continue;
+      if (found < max) out[found] = &s->syms[n->by_base[i]];
+      found++;
+    }
+    free(prefix);
+  }
+  return found;
+}
+
+size_t lt_symtab_find(lt_symtab *s, const char *name, const char *spelled, const lt_sym **out,
+                      size_t max) {
+  const lt_sym *y = lt_symtab_lookup(s, name);
+  if (y) {
+    if (max) out[0] = y;
+    return 1;
+  }
+  if (lt_symtab_names(s) < 0) return 0;
+  const lt_names *n = s->names;
+  size_t lo, cnt = key_range(n, n->by_sig, n->nsig, n->sig, spelled, &lo);
+  const uint32_t *idx = n->by_sig;
+  if (cnt == 0) {
+    cnt = key_range(n, n->by_shown, n->nshown, n->shown, spelled, &lo);
+    idx = n->by_shown;
+  }
+  if (cnt == 0) {
+    cnt = key_range(n, n->by_base, n->nbase, n->base, spelled, &lo);
+    idx = n->by_base;
+  }
+  if (cnt == 0 && !strchr(spelled, '<')) return template_instances(s, spelled, out, max);
+  /* Aliases (a constructor's complete and base object variants) share
+   * their address: one location each. */
+  size_t found = 0;
+  for (size_t i = 0; i < cnt; i++) {
+    const lt_sym *c = &s->syms[idx[lo + i]];
+    bool dup = false;
+    for (size_t j = 0; j < found && j < max && !dup; j++) dup = out[j]->value == c->value;
+    if (dup) continue;
+    if (found < max) out[found] = c;
+    found++;
+  }
+  return found;
+}
+
+const char *lt_symtab_display(lt_symtab *s, const lt_sym *y, char **owned) {
+  *owned = NULL;
+  if (!lt_is_mangled(y->name)) return y->name;
+  if (s->names) {
+    uint32_t off = s->names->display[y - s->syms];
+    return off == NONE ? y->name : s->names->arena + off;
+  }
+  /* One name (a symbolized address, a name found by its linkage name)
+   * does not need the whole file's index. */
+  *owned = lt_demangle_display(y->name);
+  return *owned ? *owned : y->name;
+}
+
+int lt_symtab_glob(lt_symtab *s, const lt_sym *y, const char *glob) {
+  if (fnmatch(glob, y->name, 0) == 0) return 1;
+  if (!lt_is_mangled(y->name) || lt_symtab_names(s) < 0) return 0;
+  size_t i = (size_t)(y - s->syms);
+  const lt_names *n = s->names;
+  if (n->display[i] == NONE) return 0;
+  return fnmatch(glob, n->arena + n->display[i], 0) == 0 ||
+         (n->base[i] != NONE && fnmatch(glob, n->arena + n->base[i], 0) == 0);
 }

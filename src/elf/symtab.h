@@ -8,11 +8,28 @@
 #include <sys/types.h>
 
 typedef struct {
-  const char *name; /* without a version suffix */
+  const char *name; /* the linkage name, without a version suffix */
   uint64_t value;   /* link-time address */
   uint64_t size;
   int type;         /* STT_FUNC, STT_OBJECT, STT_GNU_IFUNC, ... */
+  int code;         /* it lies in an executable segment of the file */
 } lt_sym;
+
+/* Demangled names of one file, built on first need (lt_symtab_names):
+ * offsets into `arena` per symbol (NONE: the name is not mangled), and
+ * the mangled symbols sorted by spelled signature and by spelled
+ * qualified name. */
+typedef struct lt_names {
+  char *arena;
+  size_t len, cap;
+  uint32_t *display; /* as printed (c++filt, rustc-demangle) */
+  uint32_t *sig;     /* the signature, spelled by lt_spell */
+  uint32_t *base;    /* the qualified name, spelled by lt_spell */
+  uint32_t *shown;   /* the display form spelled, when it is not the signature
+                      * (a template function's, with its return type) */
+  uint32_t *by_sig, *by_base, *by_shown;
+  size_t nsig, nbase, nshown;
+} lt_names;
 
 typedef struct lt_symtab {
   char *path;
@@ -26,7 +43,10 @@ typedef struct lt_symtab {
   uint64_t first_load; /* page-aligned vaddr of the first PT_LOAD */
   uint64_t entry;
   int is_dyn;
+  int has_interp; /* PT_INTERP: a dynamic loader maps its libraries */
   int valid; /* 0: the file is not an ELF we can read */
+  lt_names *names; /* NULL until first needed */
+  int names_failed; /* out of memory building them: linkage names only */
 } lt_symtab;
 
 /* lt_symtab_open's codes besides errno values. */
@@ -38,8 +58,25 @@ typedef struct lt_symtab {
 lt_symtab *lt_symtab_open(const char *path, const char *display, char *err, size_t errlen,
                           int *code);
 void lt_symtab_free(lt_symtab *s);
+/* The symbol whose linkage name is `name` (a function preferred). */
 const lt_sym *lt_symtab_lookup(const lt_symtab *s, const char *name);
 const lt_sym *lt_symtab_containing(const lt_symtab *s, uint64_t vaddr);
+
+/* Every symbol `name` designates, as docs/API.md says: its linkage name;
+ * else the demangled signature ("ns::f(char const*)", compared in
+ * lt_spell's spelling, which `spelled` holds); else every overload of the
+ * qualified name ("ns::f"), compilers' clones left out. Fills up to `max`
+ * and returns how many there are. */
+size_t lt_symtab_find(lt_symtab *s, const char *name, const char *spelled, const lt_sym **out,
+                      size_t max);
+/* The name to print: demangled when it is mangled, else the linkage name.
+ * When *owned is set on return, the caller frees it (the name itself). */
+const char *lt_symtab_display(lt_symtab *s, const lt_sym *y, char **owned);
+/* Does the glob match the symbol's linkage name, demangled name or
+ * qualified name? */
+int lt_symtab_glob(lt_symtab *s, const lt_sym *y, const char *glob);
+/* Builds the demangled names now (once); -1 when memory ran out. */
+int lt_symtab_names(lt_symtab *s);
 
 typedef struct {
   char *path;     /* as /proc/PID/maps names it */
@@ -51,9 +88,18 @@ typedef struct {
   int is_loader; /* the dynamic loader (ld-linux*.so*, ld.so*) */
 } lt_module;
 
+/* One line of /proc/PID/maps: what the engine may put an int3 into. */
+typedef struct {
+  uint64_t start, end;
+  char perms[5]; /* "r-xp" */
+  char *path;    /* NULL for an anonymous mapping */
+} lt_region;
+
 typedef struct {
   lt_module *mods;
   size_t n;
+  lt_region *regions; /* every mapping, in address order */
+  size_t nregions;
   lt_symtab **cache; /* symtabs by file, kept across refreshes */
   size_t ncache;
   /* Told once per file when a mapped object that is (or claims to be) an
@@ -69,5 +115,7 @@ int lt_modules_refresh(lt_modules *m, pid_t pid, char *err, size_t errlen);
 /* Module whose basename or path is `name`, or NULL. */
 const lt_module *lt_modules_find(const lt_modules *m, const char *name);
 const lt_module *lt_modules_at(const lt_modules *m, uint64_t addr);
+/* The mapping holding addr, or NULL. */
+const lt_region *lt_modules_region(const lt_modules *m, uint64_t addr);
 
 #endif

@@ -214,6 +214,7 @@ int luaopen_lutra_core(lua_State *L) {
   lu_open_thread(L);
   lu_open_regs(L);
   luaL_newlib(L, funcs);
+  lu_open_names(L);
   luaL_getmetatable(L, LUTRA_PROCESS);
   lua_getfield(L, -1, "methods");
   lua_setfield(L, -3, "Process");

@@ -1,6 +1,6 @@
 /* lprocess.c: the lutra.Process userdata: the seed's Process (threads,
  * breakpoints, stop/cont/wait_stop, detach, kill), memory and symbols. */
-#include <fnmatch.h>
+#include <gelf.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -260,55 +260,90 @@ static void push_module_name(lua_State *L, const char *path) {
   lua_pushstring(L, slash ? slash + 1 : path);
 }
 
+/* "function" for code (a function, an IFUNC, or an untyped label in an
+ * executable segment), else "object". */
+static const char *sym_kind(const lt_sym *y) {
+  return y->code && y->type != STT_OBJECT ? "function" : "object";
+}
+
+/* {name=, linkage_name=, address=, size=, module=, type=} */
+static void push_sym(lua_State *L, const lt_module *md, const lt_sym *y, uint64_t addr) {
+  lua_createtable(L, 0, 6);
+  char *owned;
+  lua_pushstring(L, lt_symtab_display(md->syms, y, &owned));
+  free(owned);
+  lua_setfield(L, -2, "name");
+  lua_pushstring(L, y->name);
+  lua_setfield(L, -2, "linkage_name");
+  lua_pushinteger(L, (lua_Integer)addr);
+  lua_setfield(L, -2, "address");
+  lua_pushinteger(L, (lua_Integer)y->size);
+  lua_setfield(L, -2, "size");
+  push_module_name(L, md->path);
+  lua_setfield(L, -2, "module");
+  lua_pushstring(L, sym_kind(y));
+  lua_setfield(L, -2, "type");
+}
+
+/* p:lookup(where): every location a name designates (lt_lookup), or nil,
+ * msg, code. */
+static int p_lookup(lua_State *L) {
+  lt_process *p = checkp(L);
+  const char *where = luaL_checkstring(L, 2);
+  lt_location locs[256];
+  int n = lt_lookup(p, where, locs, 256);
+  if (n < 0) return lu_fail(L, lt_process_tracer(p));
+  lua_createtable(L, n, 0);
+  for (int i = 0; i < n && i < 256; i++) {
+    push_sym(L, locs[i].mod, locs[i].sym, locs[i].addr);
+    lua_rawseti(L, -2, i + 1);
+  }
+  return 1;
+}
+
 static int p_symbols(lua_State *L) {
   lt_process *p = checkp(L);
   const char *glob = luaL_checkstring(L, 2);
   const lt_modules *m = lt_process_modules(p);
   /* "libc.so.6:str*" lists one module's */
   const lt_module *only = NULL;
-  const char *colon = strrchr(glob, ':');
-  if (colon && colon != glob) {
-    lua_pushlstring(L, glob, (size_t)(colon - glob));
+  size_t split = lt_split_where(glob);
+  if (split) {
+    lua_pushlstring(L, glob, split);
     only = lt_modules_find(m, lua_tostring(L, -1));
     lua_pop(L, 1);
-    if (only) glob = colon + 1;
+    if (only) glob += split + 1;
   }
   lua_newtable(L);
   lua_Integer n = 0;
   for (size_t i = 0; i < m->n; i++) {
     if (only && &m->mods[i] != only) continue;
-    const lt_symtab *s = m->mods[i].syms;
+    lt_symtab *s = m->mods[i].syms;
     for (size_t j = 0; j < s->n; j++) {
       const lt_sym *y = &s->syms[j];
       if (j > 0 && strcmp(s->syms[j - 1].name, y->name) == 0) continue;
-      if (fnmatch(glob, y->name, 0) != 0) continue;
-      lua_createtable(L, 0, 5);
-      lua_pushstring(L, y->name);
-      lua_setfield(L, -2, "name");
-      lua_pushinteger(L, (lua_Integer)(y->value + m->mods[i].bias));
-      lua_setfield(L, -2, "address");
-      lua_pushinteger(L, (lua_Integer)y->size);
-      lua_setfield(L, -2, "size");
-      push_module_name(L, m->mods[i].path);
-      lua_setfield(L, -2, "module");
-      lua_pushstring(L, y->type == 1 ? "object" : "function");
-      lua_setfield(L, -2, "type");
+      if (!lt_symtab_glob(s, y, glob)) continue;
+      push_sym(L, &m->mods[i], y, y->value + m->mods[i].bias);
       lua_rawseti(L, -2, ++n);
     }
   }
   return 1;
 }
 
+/* name (demangled), offset, module, linkage name */
 static int p_symbolize(lua_State *L) {
   lt_process *p = checkp(L);
   uint64_t addr = lu_checkaddr(L, 2);
   const lt_sym *s;
   const lt_module *m;
   if (!lt_symbolize(p, addr, &s, &m)) return 0;
-  lua_pushstring(L, s->name);
+  char *owned;
+  lua_pushstring(L, lt_symtab_display(m->syms, s, &owned));
+  free(owned);
   lua_pushinteger(L, (lua_Integer)(addr - (s->value + m->bias)));
   push_module_name(L, m->path);
-  return 3;
+  lua_pushstring(L, s->name);
+  return 4;
 }
 
 /* p:source_lines(file, line): addresses where that line begins. */
@@ -334,26 +369,42 @@ static int p_source_of(lua_State *L) {
   return 2;
 }
 
+static void push_module(lua_State *L, const lt_module *md) {
+  lua_createtable(L, 0, 7);
+  lua_pushstring(L, md->path);
+  lua_setfield(L, -2, "path");
+  lua_pushinteger(L, (lua_Integer)md->base);
+  lua_setfield(L, -2, "base");
+  lua_pushinteger(L, (lua_Integer)md->bias);
+  lua_setfield(L, -2, "bias");
+  lua_pushinteger(L, (lua_Integer)md->end);
+  lua_setfield(L, -2, "end");
+  lua_pushinteger(L, (lua_Integer)(md->syms->entry + md->bias));
+  lua_setfield(L, -2, "entry");
+  lua_pushboolean(L, md->is_exe);
+  lua_setfield(L, -2, "executable");
+  lua_pushboolean(L, md->syms->has_interp);
+  lua_setfield(L, -2, "interp");
+}
+
 static int p_modules(lua_State *L) {
   lt_process *p = checkp(L);
   const lt_modules *m = lt_process_modules(p);
   lua_createtable(L, (int)m->n, 0);
   for (size_t i = 0; i < m->n; i++) {
-    lua_createtable(L, 0, 5);
-    lua_pushstring(L, m->mods[i].path);
-    lua_setfield(L, -2, "path");
-    lua_pushinteger(L, (lua_Integer)m->mods[i].base);
-    lua_setfield(L, -2, "base");
-    lua_pushinteger(L, (lua_Integer)m->mods[i].bias);
-    lua_setfield(L, -2, "bias");
-    lua_pushinteger(L, (lua_Integer)m->mods[i].end);
-    lua_setfield(L, -2, "end");
-    lua_pushinteger(L, (lua_Integer)(m->mods[i].syms->entry + m->mods[i].bias));
-    lua_setfield(L, -2, "entry");
-    lua_pushboolean(L, m->mods[i].is_exe);
-    lua_setfield(L, -2, "executable");
+    push_module(L, &m->mods[i]);
     lua_rawseti(L, -2, (lua_Integer)i + 1);
   }
+  return 1;
+}
+
+/* p:module(name): the mapped object a module prefix names (basename,
+ * path, or a prefix up to a dot), or nil. */
+static int p_module(lua_State *L) {
+  lt_process *p = checkp(L);
+  const lt_module *md = lt_modules_find(lt_process_modules(p), luaL_checkstring(L, 2));
+  if (!md) return 0;
+  push_module(L, md);
   return 1;
 }
 
@@ -485,8 +536,8 @@ static const luaL_Reg methods[] = {
     {"has_breakpoint", p_has_breakpoint}, {"set_breakpoint_nonstop", p_set_breakpoint_nonstop}, {"stop", p_stop}, {"cont", p_cont},
     {"wait_stop", p_wait_stop}, {"detach", p_detach}, {"kill", p_kill},
     {"read", p_read}, {"write", p_write}, {"read_string", p_read_string},
-    {"symbol", p_symbol}, {"symbols", p_symbols}, {"symbolize", p_symbolize},
-    {"modules", p_modules}, {"core_stats", p_core_stats}, {"release", p_gc},
+    {"symbol", p_symbol}, {"symbols", p_symbols}, {"lookup", p_lookup}, {"symbolize", p_symbolize},
+    {"modules", p_modules}, {"module", p_module}, {"core_stats", p_core_stats}, {"release", p_gc},
     {"trace_syscalls", p_trace_syscalls}, {"source_lines", p_source_lines},
     {"source_of", p_source_of}, {"set_follow_fork", p_set_follow_fork}, {"events", p_events},
     {"add_watch", p_add_watch}, {"remove_watch", p_remove_watch},

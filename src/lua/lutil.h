@@ -54,6 +54,7 @@ void lu_pushaddrs(lua_State *L, const uint64_t *a, int n);
 void lu_open_process(lua_State *L);
 void lu_open_thread(lua_State *L);
 void lu_open_regs(lua_State *L);
+void lu_open_names(lua_State *L); /* into the module table on the stack top */
 /* The tracer of this Lua state (created by luaopen_lutra_core). */
 lt_tracer *lu_tracer(lua_State *L);
 
