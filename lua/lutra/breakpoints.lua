@@ -38,6 +38,8 @@ end
 
 local function attach_bp(p, bp, addr)
   local s = state.of(p)
+  -- a name's probe goes past a Go function's stack-check prologue
+  if bp.symbol then addr = p:probe_address(addr) end
   if bp.enabled then
     local ok, err, code = M.claim(p, addr)
     if not ok then return nil, err, code end
@@ -140,6 +142,7 @@ end
 
 --- Tries to resolve a pending breakpoint now. Returns true once inserted.
 function M.try_resolve(p, bp)
+  if bp.resolve then return bp:resolve() end -- a USDT probe (lutra.usdt)
   local addr = p:symbol(bp.symbol)
   if not addr then return false end
   local ok, err = attach_bp(p, bp, addr)
@@ -214,6 +217,10 @@ function M.break_at(p, where, opts)
     return bp
   end
   if type(where) ~= "string" then error("break_at: where must be an address or a name", 2) end
+  if where:sub(1, 5) == "usdt:" then
+    return require("lutra.usdt").break_at(p, where, opts,
+      {new_bp = new_bp, attach_bp = attach_bp, add_pending = add_pending})
+  end
   local file, line = where:match("^(.+):(%d+)$")
   if file then
     -- "file.c:42": where that line begins, in each function with code for it

@@ -27,6 +27,8 @@ typedef struct lt_symtab {
   uint64_t entry;
   int is_dyn;
   int valid; /* 0: the file is not an ELF we can read */
+  struct lt_goruntime *go;    /* a Go binary's runtime (goruntime.h), else NULL */
+  struct lt_usdt_notes *usdt; /* its SDT probes (usdt.h), NULL when none */
 } lt_symtab;
 
 /* lt_symtab_open's codes besides errno values. */
