@@ -41,6 +41,8 @@ end
 -- Adds one location to bp (its int3 goes in when bp is enabled).
 local function attach_bp(p, bp, addr)
   local s = state.of(p)
+  -- a name's probe goes past a Go function's stack-check prologue
+  if bp.symbol then addr = p:probe_address(addr) end
   if bp.enabled then
     local ok, err, code = M.claim(p, addr)
     if not ok then return nil, err, code end
@@ -203,6 +205,7 @@ end
 --- Tries to resolve a pending breakpoint now. Returns true once inserted,
 -- false while its name is unknown.
 function M.try_resolve(p, bp)
+  if bp.resolve then return bp:resolve() end -- a USDT probe (lutra.usdt)
   local locs = p:lookup(bp.where)
   if not locs then return false end
   local ok, err = place(p, bp, locs)
@@ -240,7 +243,11 @@ function M.resolve_deferred(p)
   s.deferred = {}
   local missing = {}
   for _, bp in ipairs(deferred) do
-    if not bp.removed and not M.try_resolve(p, bp) then missing[#missing + 1] = unknown(p, bp.where) end
+    if not bp.removed and not M.try_resolve(p, bp) then
+      -- a USDT probe says why itself (lutra.usdt)
+      missing[#missing + 1] = bp.resolve and select(2, require("lutra.usdt").resolve(p, bp.symbol))
+        or unknown(p, bp.where)
+    end
   end
   if #missing > 0 then error("break_at: " .. table.concat(missing, "; "), 0) end
 end
@@ -319,13 +326,6 @@ local function break_glob(p, where, modname, pat, opts)
   return group
 end
 
---- Where a "usdt:..." where is resolved: USDT probes (.note.stapsdt) are
--- another piece of work; until they are, such a where is an error, never
--- a module named "usdt". Replace this function to resolve them.
-function M.break_usdt(p, where, opts)
-  return nil, string.format("break_at %q: USDT probes are not supported by this build", where)
-end
-
 --- p:break_at(where, handler | opts): see docs/API.md.
 function M.break_at(p, where, opts)
   if type(opts) == "function" then opts = {handler = opts} end
@@ -339,6 +339,10 @@ function M.break_at(p, where, opts)
     return bp
   end
   if type(where) ~= "string" then error("break_at: where must be an address or a name", 2) end
+  if where:sub(1, 5) == "usdt:" then -- reserved: never a module named "usdt"
+    return require("lutra.usdt").break_at(p, where, opts,
+      {new_bp = new_bp, attach_bp = attach_bp, add_pending = add_pending})
+  end
   local file, line = where:match("^(.+):(%d+)$")
   if file then
     -- "file.c:42": where that line begins, in each function with code for it
@@ -355,11 +359,6 @@ function M.break_at(p, where, opts)
     return group
   end
   local modname, name = core.split_where(where)
-  if modname == "usdt" then
-    local r, err = M.break_usdt(p, where, opts)
-    if not r then error(err, 2) end
-    return r
-  end
   local bp = new_bp(p, where, opts)
   local loaded = not modname or module_loaded(p, modname)
   -- A name first, exactly ("operator[]" and "f(char const*)" are names);

@@ -29,9 +29,10 @@ function M.push(p, t, bp)
   local s = state.of(p)
   local ret, sp_after = t:return_address()
   if not ret then return end
-  local frames = s.frames[t.tid]
-  if not frames then frames = {}; s.frames[t.tid] = frames end
-  frames[#frames + 1] = {sp = sp_after, ret = ret, bp = bp}
+  local key, depth = t:frame_key(sp_after)
+  local frames = s.frames[key]
+  if not frames then frames = {}; s.frames[key] = frames end
+  frames[#frames + 1] = {sp = depth, ret = ret, bp = bp}
   if not s.ret_sites[ret] then
     -- Return sites keep their int3 until detach: one is reached only by
     -- returning from a traced call, so it costs nothing in between.
@@ -46,9 +47,12 @@ function M.is_site(p, pc) return state.of(p).ret_sites[pc] end
 -- the handler's policy.
 function M.at_site(p, t, pc)
   local s = state.of(p)
-  local frames = s.frames[t.tid]
+  -- Frames are keyed by t:frame_key(): the thread and sp, or in Go code the
+  -- goroutine and sp's distance from its stack's top (a moved stack or
+  -- another thread changes neither).
+  local key, sp = t:frame_key()
+  local frames = s.frames[key]
   if not frames or #frames == 0 then return nil end
-  local sp = t:regs().sp
   local policy
   while #frames > 0 do
     local top = frames[#frames]

@@ -7,7 +7,7 @@ local core = require "lutra.core"
 
 local M = {}
 
-local USAGE = "usage: lutra trace [-c] [--json] [-o FILE] [-a N] [--no-pin] PATTERN... (-- PROGRAM [ARGS...] | -p PID)"
+local USAGE = "usage: lutra trace [-c] [--json] [-o FILE] [-a N (0-9)] [--no-pin] PATTERN... (-- PROGRAM [ARGS...] | -p PID)"
 
 local function parse(args)
   local o = {patterns = {}, nargs = 3}
@@ -27,7 +27,7 @@ local function parse(args)
     elseif a == "-a" then
       i = i + 1
       o.nargs = math.tointeger(tonumber(args[i] or ""))
-      if not o.nargs or o.nargs < 0 or o.nargs > 6 then return nil, "-a takes 0 to 6" end
+      if not o.nargs or o.nargs < 0 or o.nargs > 9 then return nil, "-a takes 0 to 9" end
     elseif a == "-p" then
       i = i + 1
       o.pid = math.tointeger(tonumber(args[i] or ""))
@@ -93,10 +93,14 @@ function M.main(args)
   local totals = {}  -- name -> {calls=, total=}
   local order = {}
 
+  -- Calls nest per thread, and per goroutine in Go code (t:frame_key).
+  local function nest(t) return (t:frame_key()) end
+
   local function emit(t, bp, entry, ret, unwound)
     local now = core.now()
-    local d = depth[t.tid] or 1
-    depth[t.tid] = d - 1
+    local k = nest(t)
+    local d = depth[k] or 1
+    depth[k] = d - 1
     local name = entry.name or bp.symbol or string.format("0x%x", bp.address)
     local us = (now - entry.time) * 1e6
     if o.count then
@@ -122,19 +126,20 @@ function M.main(args)
     handler = function(t, bp)
       local args = {}
       for i = 1, o.nargs do args[i] = t:arg(i) end
-      depth[t.tid] = (depth[t.tid] or 0) + 1
-      local st = entries[t.tid]
-      if not st then st = {}; entries[t.tid] = st end
+      local k = nest(t)
+      depth[k] = (depth[k] or 0) + 1
+      local st = entries[k]
+      if not st then st = {}; entries[k] = st end
       -- one breakpoint for every overload: name the one called
       local name = bp.locations and bp.locations[2] and bp:location_name(t:breakpoint_pc())
       st[#st + 1] = {time = core.now(), args = args, name = name}
     end,
     on_return = function(t, ret, bp)
-      local st = entries[t.tid]
+      local st = entries[nest(t)]
       emit(t, bp, table.remove(st), ret)
     end,
     on_unwind = function(t, bp)
-      local st = entries[t.tid]
+      local st = entries[nest(t)]
       if st and #st > 0 then emit(t, bp, table.remove(st), nil, true) end
     end,
   }

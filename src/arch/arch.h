@@ -120,4 +120,36 @@ void arch_setup_syscall(arch_regs *r, long nr, const uint64_t args[6]);
 void arch_setup_call(arch_regs *r, uint64_t fn, uint64_t *sp);
 int64_t arch_syscall_result(const arch_regs *r);
 
+/* Go's ABIInternal (go1.17+, x86_64_go.c). Integer argument word n
+ * (1-based) of the register sequence: 1 and *v, or 0 past the last
+ * register (ARCH_GO_NARGS). */
+#define ARCH_GO_NARGS 9
+int arch_go_arg(const arch_regs *r, int n, uint64_t *v);
+/* The running goroutine's g, which Go code keeps in a register. */
+uint64_t arch_go_g(const arch_regs *r);
+/* The length of the stack-check prologue (compare sp with g.stackguard0,
+ * branch to morestack) at the start of a Go function's code; 0 when the
+ * code does not start with one (a leaf, a NOSPLIT function). */
+size_t arch_go_prologue(const uint8_t *code, size_t avail);
+
+/* SystemTap SDT argument operands (x86_64_sdt.c): the assembler's text
+ * after "N@" in a .note.stapsdt argument, e.g. "%eax", "-8(%rbp)",
+ * "$5", "counter(%rip)", "8(%rax,%rdx,4)". */
+typedef enum { ARCH_SDT_REG, ARCH_SDT_MEM, ARCH_SDT_IMM } arch_sdt_kind;
+typedef struct {
+  arch_sdt_kind kind;
+  int reg;        /* REG: register index (arch_reg_get); MEM: base, -1 none */
+  int shift;      /* REG: 8 for %ah..%dh */
+  int index;      /* MEM: index register, -1 none */
+  int scale;      /* MEM: 1, 2, 4, 8 */
+  int rip;        /* MEM: relative to %rip: sym holds the symbol */
+  int64_t disp;   /* MEM: displacement; IMM: the value */
+  char sym[128];  /* MEM: symbol of a symbol-relative operand, "" none */
+} arch_sdt_operand;
+/* Parses one operand of `len` bytes; 0, or -1 when it is not one. */
+int arch_sdt_parse(const char *s, size_t len, arch_sdt_operand *op);
+/* REG: the register's value (shifted for the high-byte registers); MEM:
+ * the address without the symbol's (base + index * scale + disp). */
+uint64_t arch_sdt_value(const arch_regs *r, const arch_sdt_operand *op);
+
 #endif

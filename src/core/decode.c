@@ -145,6 +145,7 @@ static void handle_exec(lt_thread *t) {
   p->nscratch = 0; /* the scratch pages went with the old address space */
   p->call_pad = 0;
   hm_free(&p->ifuncs);
+  hm_free(&p->semaphores); /* the counters went with the old program */
   int fd = lt_mem_open(p->tracer, p->pid);
   if (fd >= 0) {
     close(p->memfd);

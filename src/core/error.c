@@ -57,6 +57,8 @@ const char *lt_errname(int code) {
   case LT_EEXITED: return "EEXITED";
   case LT_EMISUSE: return "EMISUSE";
   case LT_ENOTCODE: return "ENOTCODE";
+  case LT_ENOTGO: return "ENOTGO";
+  case LT_ENOTUSDT: return "ENOTUSDT";
   default: {
     const char *n = strerrorname_np(code);
     return n ? n : "EUNKNOWN";

@@ -83,6 +83,7 @@ struct lt_process {
   arch_watch watch[ARCH_NWATCH];
   unsigned watch_gen; /* bumped at each change; threads catch up on resume */
   hashmap ifuncs;     /* IFUNC resolver address -> what it chose */
+  hashmap semaphores; /* USDT semaphore address -> lutra's increments (usdt.c) */
   bool pinned; /* holds one of the tracer's pin references */
   bool follow_fork;
   bool shares_memory; /* a vfork or CLONE_VM child: the int3s are mem_owner's */

@@ -173,6 +173,7 @@ static int detach(lt_process *p) {
   if (p->state == LT_PS_EXITED) return lt_fail(tr, LT_EEXITED, "process exited");
   drain_traps(p);
   if (p->state == LT_PS_EXITED) return lt_fail(tr, LT_EEXITED, "process exited");
+  lt_usdt_release_all(p); /* the USDT semaphores lutra raised */
   int rc = lt_bp_restore_all(p);
   uint64_t k;
   void *v;

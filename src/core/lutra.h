@@ -26,6 +26,8 @@ enum {
   LT_EEXITED,        /* the process has exited */
   LT_EMISUSE,        /* operation not allowed in this state: a Lua error */
   LT_ENOTCODE,       /* an address outside executable memory (a breakpoint into data) */
+  LT_ENOTGO,         /* not in Go code, or no goroutine to be found */
+  LT_ENOTUSDT,       /* not stopped at a USDT probe */
 };
 const char *lt_errmsg(const lt_tracer *tr);
 int lt_errcode(const lt_tracer *tr);
@@ -210,6 +212,36 @@ int lt_symbol(lt_process *p, const char *spec, uint64_t *addr, const lt_module *
 int lt_check_code(lt_process *p, uint64_t addr);
 /* Name and module of the symbol containing addr; 0 when none. */
 int lt_symbolize(lt_process *p, uint64_t addr, const lt_sym **sym, const lt_module **mod);
+
+/* Go code (gofunc.c). Where a probe on the function at addr goes: past
+ * the stack-check prologue of a Go function (so a call that grows the
+ * stack is seen once), addr itself anywhere else. */
+uint64_t lt_probe_address(lt_process *p, uint64_t addr);
+/* Is the thread's pc in Go code using Go's register ABI? 1, 0, -1. */
+int lt_thread_go_code(lt_thread *t);
+/* Integer argument n (1-based) at function entry, by the ABI of the code
+ * at pc: Go's register sequence in Go code, the C ABI elsewhere. */
+int lt_thread_arg(lt_thread *t, int n, uint64_t *v);
+/* The running goroutine's id (0 on the runtime's system stacks); fails
+ * with LT_ENOTGO outside Go code. */
+int lt_thread_goroutine(lt_thread *t, int64_t *goid);
+/* A key for the frame at `sp` (0: the thread's sp), an address of the
+ * stack the thread runs on: in Go code the goroutine (goid > 0) and sp's
+ * (negative) distance from the top of its stack, which stay the same when
+ * the runtime moves the stack; elsewhere goid 0 and sp. Depths compare as
+ * sp does: a larger depth is an older frame. */
+int lt_thread_frame(lt_thread *t, uint64_t sp, int64_t *goid, int64_t *depth);
+
+/* USDT probes (usdt.c). At a stop on a USDT probe's address: its provider,
+ * name and argument count, and argument n (1-based) decoded from the
+ * note's spec (size, signedness, register, memory or constant). Fail
+ * with LT_ENOTUSDT at any other stop. */
+int lt_thread_usdt_probe(lt_thread *t, const char **provider, const char **name, int *nargs);
+int lt_thread_probe_arg(lt_thread *t, int n, int64_t *v);
+/* Adds delta to the program's semaphore (an unsigned short) at addr and
+ * remembers lutra's share, which detach takes back. */
+int lt_usdt_semaphore(lt_process *p, uint64_t addr, int delta);
+void lt_usdt_release_all(lt_process *p);
 
 /* Syscall tracing: every thread resumes with PTRACE_SYSCALL and stops at
  * entry and exit. `filter` is a bitmap of syscall numbers (LT_NSYSCALLS

@@ -61,6 +61,7 @@ void lt_process_destroy(lt_process *p) {
   if (p->memfd >= 0) close(p->memfd);
   lt_modules_free(&p->mods);
   hm_free(&p->ifuncs);
+  hm_free(&p->semaphores);
   lt_dwarf_close(p->dwarf);
   lt_pin_release(p);
   for (lt_process **pp = &p->tracer->procs; *pp; pp = &(*pp)->next) {

@@ -20,6 +20,8 @@
 #include <unistd.h>
 
 #include "demangle.h"
+#include "goruntime.h"
+#include "usdt.h"
 
 static int by_name(const void *a, const void *b) {
   const lt_sym *x = a, *y = b;
@@ -138,6 +140,18 @@ static long collect_separate(lt_symtab *s, const char *path, growth *g) {
   return added;
 }
 
+/* A stripped Go binary: its functions from .gopclntab (goruntime.c). */
+static int collect_go(lt_symtab *s, growth *g) {
+  const lt_gopclntab *t = s->go->pcln;
+  s->go->stripped = 1;
+  for (size_t i = 0; t && i < t->n; i++) {
+    GElf_Sym sym = {.st_info = GELF_ST_INFO(STB_GLOBAL, STT_FUNC), .st_shndx = SHN_ABS,
+                    .st_value = t->funcs[i].entry, .st_size = t->funcs[i].end - t->funcs[i].entry};
+    if (add_sym(s, g, t->funcs[i].name, &sym) < 0) return -1;
+  }
+  return 0;
+}
+
 lt_symtab *lt_symtab_open(const char *path, const char *display, char *err, size_t errlen,
                           int *code) {
   lt_symtab *s = calloc(1, sizeof *s);
@@ -199,6 +213,10 @@ lt_symtab *lt_symtab_open(const char *path, const char *display, char *err, size
   bool has_symtab = false;
   if (collect(s, e, &g, &has_symtab) < 0)
     return fail(s, fd, e, err, errlen, code, LT_SYMTAB_BAD_ELF, "%s: corrupt symbol table", display);
+  s->go = lt_goruntime_read(e, path);
+  s->usdt = lt_usdt_read(e);
+  if (!has_symtab && s->go && collect_go(s, &g) < 0)
+    return fail(s, fd, e, err, errlen, code, ENOMEM, "%s: out of memory", display);
   elf_end(e);
   close(fd);
   if (!has_symtab && collect_separate(s, path, &g) < 0)
@@ -246,6 +264,8 @@ void lt_symtab_free(lt_symtab *s) {
   free(s->syms);
   free(s->by_addr);
   free(s->strings);
+  lt_goruntime_free(s->go);
+  lt_usdt_free(s->usdt);
   free(s);
 }
 

@@ -47,6 +47,8 @@ typedef struct lt_symtab {
   int valid; /* 0: the file is not an ELF we can read */
   lt_names *names; /* NULL until first needed */
   int names_failed; /* out of memory building them: linkage names only */
+  struct lt_goruntime *go;    /* a Go binary's runtime (goruntime.h), else NULL */
+  struct lt_usdt_notes *usdt; /* its SDT probes (usdt.h), NULL when none */
 } lt_symtab;
 
 /* lt_symtab_open's codes besides errno values. */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../elf/usdt.h"
 #include "lutil.h"
 
 static const char *const pstate_names[] = {"stopped", "running", "exited", "detached"};
@@ -346,6 +347,71 @@ static int p_symbolize(lua_State *L) {
   return 4;
 }
 
+/* p:probe_address(addr): where a probe on the function at addr goes
+ * (past a Go function's stack-check prologue; addr itself otherwise). */
+static int p_probe_address(lua_State *L) {
+  lt_process *p = checkp(L);
+  lua_pushinteger(L, (lua_Integer)lt_probe_address(p, lu_checkaddr(L, 2)));
+  return 1;
+}
+
+/* p:usdt_probes([module]): the SDT probes of the mapped objects (or of
+ * one): {provider=, name=, address=, semaphore= (nil when none), args=,
+ * nargs=, module=, path=}. */
+static int p_usdt_probes(lua_State *L) {
+  lt_process *p = checkp(L);
+  const char *only_name = luaL_optstring(L, 2, NULL);
+  const lt_modules *m = lt_process_modules(p);
+  const lt_module *only = only_name ? lt_modules_find(m, only_name) : NULL;
+  if (only_name && !only) {
+    lua_pushnil(L);
+    lua_pushfstring(L, "no module '%s' loaded in process %d", only_name, (int)lt_process_pid(p));
+    lua_pushliteral(L, "ENOSYM");
+    return 3;
+  }
+  lua_newtable(L);
+  lua_Integer k = 0;
+  for (size_t i = 0; i < m->n; i++) {
+    const lt_module *md = &m->mods[i];
+    if ((only && md != only) || !md->syms || !md->syms->usdt) continue;
+    const lt_usdt_notes *u = md->syms->usdt;
+    for (size_t j = 0; j < u->n; j++) {
+      const lt_usdt_probe *pr = &u->probes[j];
+      lua_createtable(L, 0, 8);
+      lua_pushstring(L, pr->provider);
+      lua_setfield(L, -2, "provider");
+      lua_pushstring(L, pr->name);
+      lua_setfield(L, -2, "name");
+      lua_pushinteger(L, (lua_Integer)(pr->pc + md->bias));
+      lua_setfield(L, -2, "address");
+      if (pr->semaphore) {
+        lua_pushinteger(L, (lua_Integer)(pr->semaphore + md->bias));
+        lua_setfield(L, -2, "semaphore");
+      }
+      lua_pushstring(L, pr->args);
+      lua_setfield(L, -2, "args");
+      lua_pushinteger(L, lt_usdt_nargs(pr));
+      lua_setfield(L, -2, "nargs");
+      push_module_name(L, md->path);
+      lua_setfield(L, -2, "module");
+      lua_pushstring(L, md->path);
+      lua_setfield(L, -2, "path");
+      lua_rawseti(L, -2, ++k);
+    }
+  }
+  return 1;
+}
+
+/* p:usdt_semaphore(addr, delta): moves a USDT semaphore by delta (lutra
+ * keeps count of its share, which detach takes back). */
+static int p_usdt_semaphore(lua_State *L) {
+  lt_process *p = checkp(L);
+  uint64_t addr = lu_checkaddr(L, 2);
+  lua_Integer d = luaL_checkinteger(L, 3);
+  luaL_argcheck(L, d >= -1000 && d <= 1000, 3, "delta out of range");
+  return done(L, p, lt_usdt_semaphore(p, addr, (int)d));
+}
+
 /* p:source_lines(file, line): addresses where that line begins. */
 static int p_source_lines(lua_State *L) {
   lt_process *p = checkp(L);
@@ -541,6 +607,8 @@ static const luaL_Reg methods[] = {
     {"trace_syscalls", p_trace_syscalls}, {"source_lines", p_source_lines},
     {"source_of", p_source_of}, {"set_follow_fork", p_set_follow_fork}, {"events", p_events},
     {"add_watch", p_add_watch}, {"remove_watch", p_remove_watch},
+    {"probe_address", p_probe_address}, {"usdt_probes", p_usdt_probes},
+    {"usdt_semaphore", p_usdt_semaphore},
     {NULL, NULL}};
 
 static const luaL_Reg metamethods[] = {

@@ -232,17 +232,14 @@ static int t_poke(lua_State *L) {
   return 1;
 }
 
+/* t:arg(n): by the ABI of the code the thread is in (Go's registers in
+ * Go code, the C ABI elsewhere). */
 static int t_arg(lua_State *L) {
   lt_thread *t = checkt(L);
   lua_Integer n = luaL_checkinteger(L, 2);
   luaL_argcheck(L, n >= 1, 2, "argument numbers start at 1");
-  arch_regs r;
-  if (lt_thread_get_regs(t, &r) < 0) return lu_fail(L, tracer_of(t));
-  uint64_t v = 0, at = 0;
-  if (!arch_arg(&r, (int)n, &v, &at)) {
-    if (lt_read(lt_thread_process(t), at, &v, sizeof v) != (ssize_t)sizeof v)
-      return lu_fail(L, tracer_of(t));
-  }
+  uint64_t v;
+  if (lt_thread_arg(t, n > 1000 ? 1000 : (int)n, &v) < 0) return lu_fail(L, tracer_of(t));
   lua_pushinteger(L, (lua_Integer)v);
   return 1;
 }
@@ -259,6 +256,55 @@ static int t_return_address(lua_State *L) {
   lua_pushinteger(L, (lua_Integer)ret);
   lua_pushinteger(L, (lua_Integer)arch_sp_after_return(arch_sp(&r)));
   return 2;
+}
+
+/* t:goroutine(): the running goroutine's id; nil, msg, "ENOTGO" outside Go code. */
+static int t_goroutine(lua_State *L) {
+  lt_thread *t = checkt(L);
+  int64_t id;
+  if (lt_thread_goroutine(t, &id) < 0) return lu_fail(L, tracer_of(t));
+  lua_pushinteger(L, (lua_Integer)id);
+  return 1;
+}
+
+/* t:frame_key([sp]): key, depth of the frame at the thread's sp (or at
+ * `sp`, an address in the same stack): the tid and sp, or in Go code
+ * "g<goid>" and sp's distance from the top of the goroutine's stack
+ * (unchanged when the runtime moves the stack). */
+static int t_frame_key(lua_State *L) {
+  lt_thread *t = checkt(L);
+  uint64_t sp = lua_isnoneornil(L, 2) ? 0 : lu_checkaddr(L, 2);
+  int64_t goid, depth;
+  if (lt_thread_frame(t, sp, &goid, &depth) < 0) return lu_error(L, tracer_of(t));
+  if (goid > 0) lua_pushfstring(L, "g%I", (lua_Integer)goid);
+  else lua_pushinteger(L, lt_thread_tid(t));
+  lua_pushinteger(L, (lua_Integer)depth);
+  return 2;
+}
+
+/* t:probe_arg(n): argument n (1-based) of the USDT probe the thread is
+ * stopped at; nil, msg, "ENOTUSDT" at any other stop. */
+static int t_probe_arg(lua_State *L) {
+  lt_thread *t = checkt(L);
+  lua_Integer n = luaL_checkinteger(L, 2);
+  luaL_argcheck(L, n >= 1, 2, "argument numbers start at 1");
+  int64_t v;
+  if (lt_thread_probe_arg(t, n > 1000 ? 1000 : (int)n, &v) < 0) return lu_fail(L, tracer_of(t));
+  lua_pushinteger(L, (lua_Integer)v);
+  return 1;
+}
+
+/* t:usdt_probe(): provider, name, argument count of the USDT probe the
+ * thread is stopped at; nil, msg, "ENOTUSDT" elsewhere. */
+static int t_usdt_probe(lua_State *L) {
+  lt_thread *t = checkt(L);
+  const char *prov, *name;
+  int n;
+  if (lt_thread_usdt_probe(t, &prov, &name, &n) < 0) return lu_fail(L, tracer_of(t));
+  lua_pushstring(L, prov);
+  lua_pushstring(L, name);
+  lua_pushinteger(L, n);
+  return 3;
 }
 
 static int t_retval(lua_State *L) {
@@ -370,7 +416,8 @@ static const luaL_Reg methods[] = {
     {"poke", t_poke}, {"arg", t_arg}, {"return_address", t_return_address}, {"retval", t_retval}, {"set_retval", t_set_retval},
     {"set_signal", t_set_signal}, {"signal", t_signal},
     {"pending_signal", t_pending_signal}, {"siginfo", t_siginfo}, {"skip_syscall", t_skip_syscall},
-    {"unwind", t_unwind},
+    {"unwind", t_unwind}, {"goroutine", t_goroutine}, {"frame_key", t_frame_key},
+    {"probe_arg", t_probe_arg}, {"usdt_probe", t_usdt_probe},
     {NULL, NULL}};
 
 static const luaL_Reg metamethods[] = {{"__tostring", t_tostring}, {"__eq", t_eq}, {NULL, NULL}};
