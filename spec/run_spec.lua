@@ -76,7 +76,15 @@ describe("break_at", function()
   it("warns about a pending breakpoint that never resolved and keeps it pending", function()
     local p = spawn("loop", {"1"})
     local bp = p:break_at("libnothere.so:f")
-    p:run()
+    -- the warning goes to stderr: catch it there
+    local real, caught = io.stderr, H.tmpname()
+    io.stderr = assert(io.open(caught, "w"))
+    local ok, err = pcall(p.run, p)
+    io.stderr:close()
+    io.stderr = real
+    assert(ok, err)
+    assert.are.equal("lutra: warning: breakpoint 'libnothere.so:f' never resolved (no loaded module had that symbol)\n",
+      H.slurp(caught))
     assert.is_true(bp.pending)
     assert.are.equal(0, bp.hits)
   end)

@@ -76,7 +76,14 @@ describe("step-over", function()
     assert.are.equal("stopped", p.state)
     for _, t in ipairs(p:threads()) do assert.is_truthy(t.state:match("^Stopped"), t.state) end
     p:kill()
-    assert.has_error(function() p:break_at("hit", {stop = "thread", on_return = print}) end)
+  end)
+
+  it("refuses stop = 'thread' with on_return (its return site is set during the hit)", function()
+    local p = assert(lutra.spawn({H.target("threads"), "1", "1"}, {stdout = "null"}))
+    assert.has_error(function() p:break_at("hit", {stop = "thread", on_return = print}) end,
+      'break_at: on_return needs stop = "all" (its return site is set during the hit)')
+    assert.is_false(p:has_breakpoint(p:symbol("hit"))) -- nothing set
+    p:kill()
   end)
 
   it("rewrites its out-of-line copy when the program's bytes under the breakpoint change", function()

@@ -24,7 +24,8 @@ local function on_breakpoint(p, s, t, pc)
   local policy
   local internal = s.internal[pc]
   if internal then policy = internal(t) end
-  if s.ret_sites[pc] then policy = returns.at_site(p, t, pc) end
+  local rpolicy = returns.check(p, t, pc)
+  if rpolicy ~= nil and rpolicy ~= "continue" and (policy == nil or policy == "continue") then policy = rpolicy end
   local list = bps.at(p, pc)
   if list then
     -- Handlers may remove breakpoints: walk a copy (one alone needs none:
@@ -90,6 +91,10 @@ local function dispatch(p, s, t)
   local cause = t:stopped()
   local kind = cause.kind
   local h = s.handlers
+  if kind ~= "thread_exit" and kind ~= "exec" then
+    local policy = returns.check(p, t, nil) -- frames it has left meanwhile
+    if policy then return policy end
+  end
   if kind == "signal" then
     if h.signal then return call(s, h.signal, t, cause.signal) end
   elseif kind == "thread_create" then
@@ -104,6 +109,7 @@ local function dispatch(p, s, t)
   elseif kind == "watchpoint" then
     return watch.hit(p, t, cause, function(fn, ...) return call(s, fn, ...) end)
   elseif kind == "exec" then
+    returns.exec(p, t)
     state.reset_for_exec(p, s)
     if #s.pending > 0 then require("lutra.loader").watch(p) end
     if h.exec then return call(s, h.exec, p) end

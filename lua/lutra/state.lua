@@ -18,7 +18,8 @@ local function fresh()
     -- lutra's own
     owners = {},     -- address -> references on the physical int3
     internal = {},   -- address -> lutra's own handler (entry, loader)
-    frames = {},     -- tid -> stack of return-probe frames (lutra.returns)
+    frames = {},     -- frame key -> stack of return-probe frames (lutra.returns)
+    nframes = 0,     -- how many, all keys together
     ret_sites = {},  -- addresses holding a return probe's int3
     loader_watched = false, entry_watched = false,
     before_entry = false, -- spawned and the libraries not mapped yet
@@ -75,7 +76,7 @@ function M.reset_for_exec(p, s)
       end
     end
   end
-  s.by_addr, s.owners, s.internal, s.ret_sites, s.frames = {}, {}, {}, {}, {}
+  s.by_addr, s.owners, s.internal, s.ret_sites, s.frames, s.nframes = {}, {}, {}, {}, {}, 0
   s.loader_watched, s.entry_watched = false, false
 end
 
