@@ -41,6 +41,7 @@ function lutra.attach(pid, opts)
 end
 
 lutra.stats = require "lutra.stats"
+lutra.report = require "lutra.report"
 
 Process.break_at = bps.break_at
 

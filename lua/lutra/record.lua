@@ -82,6 +82,8 @@ function M.read(path)
       end
       run.header = o
     elseif o["end"] then
+      for k, v in pairs(o["end"]) do o["end"][k] = values.from_json(v) end
+      o.status, o.calls = values.from_json(o.status), values.from_json(o.calls)
       run.trailer = o
     else
       run.calls[#run.calls + 1] = to_call(o)
