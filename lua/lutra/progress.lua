@@ -5,9 +5,9 @@ local core = require "lutra.core"
 
 local M = {}
 
--- Work shorter than this shows nothing, and a count is redrawn at most
--- this often (seconds).
-local QUIET, EVERY = 0.3, 0.1
+-- Thousands of steps show their count at once; fewer only once they have
+-- taken QUIET seconds. The count is redrawn at most every EVERY seconds.
+local MANY, QUIET, EVERY = 1000, 0.3, 0.1
 
 local spent = setmetatable({}, {__mode = "k"}) -- process -> {what -> {s =, n =}}
 
@@ -24,12 +24,13 @@ Meter.__index = Meter
 -- p ("setting breakpoints"); step(i) after each, done() at the end.
 function M.start(p, what, total)
   local t0 = core.now()
-  return setmetatable({p = p, what = what, total = total, t0 = t0, next = t0 + QUIET, shown = false}, Meter)
+  return setmetatable({p = p, what = what, total = total, t0 = t0, shown = false}, Meter)
 end
 
 function Meter:step(i)
   if i % 64 ~= 0 then return end -- the clock is read once per 64 steps
   local now = core.now()
+  self.next = self.next or (self.total >= MANY and now or self.t0 + QUIET)
   if now < self.next or not on_tty() then return end
   self.next = now + EVERY
   self.shown = true
