@@ -71,21 +71,25 @@ local function signed(v, fmt)
   return (v > 0 and "+" or "") .. string.format(fmt, v)
 end
 
---- The difference between two runs, as text.
+--- The difference between two runs, as text: calls and total time per
+-- function in OLD and NEW, the change and its percentage.
 function M.render_diff(old, new)
   local rows = new:diff(old)
   local w = #"FUNCTION"
   for _, r in ipairs(rows) do w = math.max(w, #r.name) end
+  local row = "%-" .. w .. "s %8s %8s %8s %8s   %12s %12s %12s %8s"
   local out = {"old: " .. title(old), "new: " .. title(new), "",
-    string.format("%-" .. w .. "s %9s %9s %9s %9s   %12s %12s %12s %9s", "FUNCTION", "CALLS OLD", "NEW", "DIFF", "",
-      "TOTAL us OLD", "NEW", "DIFF", "")}
+    string.format("%-" .. w .. "s %s   %s", "", ("-"):rep(14) .. " CALLS " .. ("-"):rep(14),
+      ("-"):rep(18) .. " TOTAL us " .. ("-"):rep(19)),
+    string.format(row, "FUNCTION", "OLD", "NEW", "DIFF", "%", "OLD", "NEW", "DIFF", "%")}
   for _, r in ipairs(rows) do
     local cpct = r.old_calls > 0 and signed(r.calls_diff * 100 / r.old_calls, "%.1f") .. "%" or "new"
     if r.new_calls == 0 then cpct = "gone" end
     local tpct = r.us_pct and signed(r.us_pct, "%.1f") .. "%" or ""
-    out[#out + 1] = string.format("%-" .. w .. "s %9d %9d %9s %9s   %12.1f %12.1f %12s %9s", r.name, r.old_calls,
-      r.new_calls, signed(r.calls_diff, "%d"), cpct, r.old_us, r.new_us, signed(r.us_diff, "%.1f"), tpct)
+    out[#out + 1] = string.format(row, r.name, r.old_calls, r.new_calls, signed(r.calls_diff, "%d"), cpct,
+      string.format("%.1f", r.old_us), string.format("%.1f", r.new_us), signed(r.us_diff, "%.1f"), tpct)
   end
+  for i, l in ipairs(out) do out[i] = l:gsub("%s+$", "") end
   return table.concat(out, "\n") .. "\n"
 end
 
