@@ -15,8 +15,7 @@ local function cjson() return require "cjson" end
 -- "nargs","started"}.
 function M.header(info)
   return cjson().encode({format = M.FORMAT, version = M.VERSION, lutra = info.lutra,
-    command = setmetatable(info.command or {}, cjson().array_mt),
-    patterns = setmetatable(info.patterns or {}, cjson().array_mt),
+    command = info.command, patterns = info.patterns,
     nargs = info.nargs, started = info.started}) .. "\n"
 end
 

@@ -28,11 +28,13 @@ function M.from_json(v)
   return v
 end
 
---- An array of integers for JSON.
+--- An array of integers for JSON; nil for an empty one (Debian's
+-- lua-cjson 2.1.0 writes an empty table as {}, so it is left out instead).
 function M.json_array(list)
+  if #list == 0 then return nil end
   local out = {}
   for i, v in ipairs(list) do out[i] = M.json(v) end
-  return setmetatable(out, require("cjson").array_mt)
+  return out
 end
 
 return M
