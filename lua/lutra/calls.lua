@@ -5,8 +5,9 @@
 -- A call is a table:
 --   id, parent     numbers in entry order; parent: the enclosing traced call
 --                  on the same thread (nil at the top)
---   pid, tid       the process and thread, as lutra sees them (the pids the
---                  user gave)
+--   pid, tid       the process, and the thread the call ended on (a Go
+--                  goroutine may move between threads), as lutra sees them
+--                  (the pids the user gave)
 --   name, module   the function as printed (its symbol, or 0x... without
 --                  one) and the basename of its object
 --   args           the first arguments, raw integers
@@ -67,6 +68,10 @@ end
 
 --- At a traced function's entry (the breakpoint's handler).
 function Calls:enter(t, bp)
+  -- a hit reported in the round the whole process exited in (exit_group
+  -- from another thread): its registers are gone, and so is the call
+  local state = t.state
+  if state == "Exiting" or state == "Exited" then return end
   local args = {}
   for i = 1, self.nargs do args[i] = t:arg(i) end
   local k = nest(t)
@@ -90,6 +95,7 @@ function Calls:leave(t, ret)
   local c = st and table.remove(st)
   if not c then return end
   c.ret = ret
+  c.tid = t.tid -- a goroutine may have moved to another thread meanwhile
   c.dur = core.now() - self.t0 - c.start
   self:emit(c)
 end

@@ -55,7 +55,7 @@ function M.spent(p) return spent[p] or {} end
 function M.summary(p)
   local c = p:core_stats()
   local bp = M.spent(p)["setting breakpoints"] or {s = 0, n = 0}
-  return string.format("lutra stats: symbols read in %.3f s (%d objects), %d breakpoints set in %.3f s",
+  return string.format("lutra stats: symbols read in %.3f s (%d objects), %d breakpoints set by globs in %.3f s",
     c.symbols_s or 0, c.symbol_files or 0, bp.n, bp.s)
 end
 

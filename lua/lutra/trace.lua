@@ -35,7 +35,11 @@ local OPTIONS = {
   ["--chrome"] = {key = "chrome", value = command.word("a file name")},
   ["--record"] = {key = "record", value = command.word("a file name")},
   ["-f"] = {key = "follow"},
-  ["-a"] = {key = "nargs", value = command.integer(0, 9, "a number of arguments from 0 to 9")},
+  ["-a"] = {key = "nargs", value = function(v)
+    local n = math.tointeger(tonumber(v or ""))
+    if not n or n < 0 or n > 9 then return nil, "-a takes 0 to 9" end
+    return n
+  end},
   ["--max-depth"] = {key = "max_depth", value = command.integer(1, nil, "a depth of at least 1")},
   ["-o"] = {key = "output", value = command.word("a file name")},
   ["-p"] = {key = "target", value = command.pid_or_name},
