@@ -2,12 +2,13 @@
 -- lutra and asserts on what happened inside it: the demo program must price
 -- every order exactly once, with the unit price it is meant to use, and ship
 -- what it priced.
---   DEMO=build/demo busted examples/probe_spec.lua     (lutra installed, or
---   LUA_PATH/LUA_CPATH set as in the README), or without installing:
+--   cd examples && busted                       (the .busted here: Lua 5.4)
 --   DEMO=build/demo build/lutra --lua /usr/bin/busted examples/probe_spec.lua
+-- DEMO defaults to this source tree's build/demo.
 local lutra = require "lutra"
 
-local DEMO = os.getenv("DEMO") or "build/demo"
+local here = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
+local DEMO = os.getenv("DEMO") or here .. "../build/demo"
 
 describe("the demo program", function()
   it("prices each order once and ships what it priced", function()

@@ -306,7 +306,11 @@ local function break_glob(p, where, modname, pat, opts)
   end
   local group = setmetatable({}, M.Group)
   local seen = {}
-  for _, sym in ipairs(p:symbols(pat)) do
+  local syms = p:symbols(pat)
+  -- thousands of them (a glob over libc): counted on a terminal, timed for --stats
+  local meter = require("lutra.progress").start(p, "setting breakpoints", #syms)
+  for i, sym in ipairs(syms) do
+    meter:step(i)
     if sym.type == "function" and (not modname or sym.module == modname
         or sym.module:sub(1, #modname + 1) == modname .. ".")
       and not seen[sym.address] then
@@ -314,12 +318,14 @@ local function break_glob(p, where, modname, pat, opts)
       local bp = new_bp(p, sym.name, opts)
       local ok, err = attach_bp(p, bp, sym.address)
       if not ok then
+        meter:done(0)
         group:remove()
         return nil, string.format("break_at %q (%s): %s", where, sym.name, err)
       end
       group[#group + 1] = bp
     end
   end
+  meter:done(#group)
   if #group == 0 then
     return nil, string.format("break_at: no function matches '%s' in process %d", where, p.pid)
   end

@@ -1,34 +1,38 @@
 --- lutra.cli: the command line (docs/API.md, "Command line"). main.c calls
 -- main(args, version) under lua_pcall and exits with what it returns.
+local command = require "lutra.command"
+
 local M = {}
 
 local USAGE = [==[
 usage: lutra SCRIPT.lua [ARGS...] [-- PROGRAM [ARGS...]]
-       lutra -p PID SCRIPT.lua [ARGS...]
-       lutra -e 'CHUNK' [-- PROGRAM [ARGS...]]  (or -p PID)
-       lutra trace [-c] [--json] [-o FILE] PATTERN... (-- PROGRAM [ARGS...] | -p PID)
-options: -i (a Lua prompt with the target at hand once the script has run),
+       lutra -p PID|NAME SCRIPT.lua [ARGS...]
+       lutra -e 'CHUNK' [-- PROGRAM [ARGS...]]  (or -p PID|NAME)
+       lutra trace [-c] [--json] [--chrome FILE] [--record FILE] [-f] [-a N]
+                   [--max-depth N] [-o FILE] PATTERN... (-- PROGRAM [ARGS...] | -p PID|NAME)
+       lutra report [--diff OLD] FILE
+       lutra --new-probe DIR
+       lutra --lua SCRIPT [ARGS...]
+options: -p PID|NAME (attach to a running process: a pid, or the one process
+           with that name), -e CHUNK (run a chunk of Lua instead of a script),
+         -i (a Lua prompt with the target at hand once the script has run),
          --stats (print lutra's own cost at exit), --no-pin (let the program
          run on every CPU: slower stops, for CPU-bound parallel programs),
-         --lua-memory MB (the most memory the script may hold), --help, --version]==]
+         --lua-memory MB (the most memory the script may hold),
+         --lua SCRIPT (a plain Lua interpreter with lutra built in, for busted),
+         --new-probe DIR (a folder for busted specs that use lutra),
+         --help, --version
+trace options (lutra trace --help says more): -c (table of calls and time),
+         --json, --chrome FILE, --record FILE, -f (follow forks), -a N (arguments
+         shown, 0-6), --max-depth N, -o FILE, --no-pin, --stats]==]
 
 local function usage_error(msg)
   io.stderr:write("lutra: ", msg, "\n", USAGE, "\n")
   return 2
 end
 
-local function status_of(result)
-  if not result then return 0 end
-  if result.reason == "exited" then return result.code end
-  if result.reason == "signaled" then
-    local n = require("lutra.core").signal_number(result.signal)
-    return 128 + (n or 0)
-  end
-  if result.reason == "killed" then return 128 + 9 end
-  return 0
-end
-
 local memory_limit -- MB, from --lua-memory
+local lutra_target_given -- a program or -p was named
 
 -- lutra's own Lua files: their frames are noise in a user's traceback.
 local OWN_DIR = (debug.getinfo(1, "S").source:match("^@(.*/)") or "\0")
@@ -40,6 +44,14 @@ local function explain(err)
     return memory_limit and string.format("not enough memory (the script reached --lua-memory %d MB)", memory_limit)
       or "not enough memory"
   end
+  err = command.message(err)
+  -- lutra.target is nil without a target (the contract): say how to name one
+  if not lutra_target_given and err:find("(field 'target')", 1, true) then
+    local hint = "lutra.target is nil: no program was named (run the script as " ..
+      "lutra SCRIPT.lua -- PROGRAM [ARGS...], or lutra -p PID SCRIPT.lua)"
+    local first, rest = err:match("^([^\n]*)(.*)$")
+    err = first .. "\n" .. hint .. rest
+  end
   return err
 end
 
@@ -47,7 +59,7 @@ end
 -- the user's code (none when the error is lutra's answer to bad input,
 -- such as an unknown symbol).
 local function traceback(err)
-  if type(err) ~= "string" then err = tostring(err) end
+  err = command.message(err)
   if err:match("^interrupted") then return err end
 
   local frames = {}
@@ -62,69 +74,45 @@ local function traceback(err)
   return err .. "\nstack traceback:\n" .. table.concat(frames, "\n")
 end
 
-local function print_stats(p)
-  local s = p:stats()
-  io.stderr:write(string.format(
-    "lutra stats: %d hits, %d stops (%.2f per hit), %.1f us per hit, handlers %.3f s, tracer %.3f s\n",
-    s.hits, s.stops, s.stops_per_hit, s.us_per_hit, s.handler_s, s.tracer_s))
-end
+local OPTIONS = {
+  ["-p"] = {key = "target", value = command.pid_or_name},
+  ["-e"] = {key = "chunk", value = command.word("a chunk of Lua"), after = function(o) o.rest = o.script_args end},
+  ["--stats"] = {key = "stats"},
+  ["-i"] = {key = "interactive"},
+  ["--no-pin"] = {key = "no_pin"},
+  ["--lua-memory"] = {key = "lua_memory", value = command.integer(1, nil, "a number of megabytes")},
+  ["--new-probe"] = {key = "new_probe", value = command.word("a directory")},
+  ["-h"] = {key = "help"},
+  ["--help"] = {key = "help"},
+  ["-v"] = {key = "version"},
+  ["--version"] = {key = "version"},
+}
 
 --- Parses the command line into a table; returns nil, message on misuse.
 local function parse(args)
-  local o = {script_args = {}}
-  local i = 1
-  while i <= #args do
-    local a = args[i]
-    if a == "--" then
-      o.program = table.move(args, i + 1, #args, 1, {})
-      break
-    elseif o.script or o.chunk then
-      o.script_args[#o.script_args + 1] = a
-    elseif a == "-p" then
-      i = i + 1
-      if not args[i] then return nil, "-p needs a process id" end
-      o.pid = math.tointeger(tonumber(args[i]))
-      if not o.pid then return nil, string.format("-p: '%s' is not a process id", args[i]) end
-    elseif a == "-e" then
-      i = i + 1
-      if not args[i] then return nil, "-e needs a chunk of Lua" end
-      o.chunk = args[i]
-    elseif a == "--stats" then
-      o.stats = true
-    elseif a == "-i" then
-      o.interactive = true
-    elseif a == "--no-pin" then
-      o.no_pin = true
-    elseif a == "--lua-memory" then
-      i = i + 1
-      o.lua_memory = math.tointeger(tonumber(args[i] or ""))
-      if not o.lua_memory or o.lua_memory < 1 then
-        return nil, string.format("--lua-memory: '%s' is not a number of megabytes", tostring(args[i]))
-      end
-    elseif a == "-h" or a == "--help" then
-      o.help = true
-    elseif a == "-v" or a == "--version" then
-      o.version = true
-    elseif a:sub(1, 1) == "-" and #a > 1 then
-      return nil, string.format("unknown option '%s'", a)
-    else
-      o.script = a
-    end
-    i = i + 1
-  end
+  local script_args = {}
+  local o, err = command.parse(args, OPTIONS, function(o, a)
+    o.script = a
+    o.rest = script_args
+  end)
+  if not o then return nil, err end
+  o.script_args = script_args
   return o
 end
 
 function M.main(args, version)
   if args[1] == "trace" then
     return require("lutra.trace").main(table.move(args, 2, #args, 1, {}))
+  elseif args[1] == "report" then
+    return require("lutra.report_command").main(table.move(args, 2, #args, 1, {}))
   end
   local o, err = parse(args)
   if not o then return usage_error(err) end
   if o.help then print(USAGE) return 0 end
   if o.version then print("lutra " .. version) return 0 end
+  if o.new_probe then return require("lutra.newprobe").main(o.new_probe) end
   if not o.script and not o.chunk and not o.interactive then return usage_error("no script given") end
-  if o.pid and o.program then return usage_error("give a program or -p PID, not both") end
+  if o.target and o.program then return usage_error("give a program or -p PID, not both") end
 
   local lutra = require "lutra"
   _G.lutra = lutra
@@ -149,21 +137,15 @@ function M.main(args, version)
   end
 
   local target
-  if o.program then
-    local e, code
-    target, e, code = lutra.spawn(o.program, {pin = not o.no_pin})
+  if o.program or o.target then
+    local err, status
+    target, err, status = command.open(o, {pin = not o.no_pin})
     if not target then
-      io.stderr:write("lutra: ", e, "\n")
-      return code == "ENOENT" and 127 or 1
-    end
-  elseif o.pid then
-    local e
-    target, e = lutra.attach(o.pid)
-    if not target then
-      io.stderr:write("lutra: ", e, "\n")
-      return 1
+      io.stderr:write("lutra: ", err, "\n")
+      return status
     end
   end
+  lutra_target_given = target ~= nil
   lutra.target = target
 
   _G.arg = {[0] = o.script or "-e"}
@@ -197,14 +179,9 @@ function M.main(args, version)
         prompt()
       end
     end
-    if target.state == "exited" then -- its end came in the script, or just now
-      local e = target.exit or {}
-      result = e.signal and {reason = "signaled", signal = e.signal} or {reason = "exited", code = e.code}
-    elseif target.state == "detached" then
-      result = {reason = "detached"}
-    end
-    status = status_of(result)
-    if o.stats then print_stats(target) end
+    -- its end came in the script, or just now
+    status = command.status(command.result_of(target, result))
+    if o.stats then command.print_stats(target) end
   end
   return status
 end

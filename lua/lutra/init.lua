@@ -1,6 +1,14 @@
 --- lutra: a Lua-scriptable tracer for Linux x86_64 processes.
 -- The low layer (Process, Thread, Regs) is C (lutra.core); this module adds
 -- the high layer: break_at, on, run, stats, backtrace. See docs/API.md.
+-- Under another Lua (Debian's busted runs under 5.1 by default) lutra.core
+-- cannot load: one line that says what to do instead of a linker error.
+-- This file is also installed into the 5.1 to 5.3 module paths for that.
+if _VERSION ~= "Lua 5.4" then
+  error("lutra needs Lua 5.4, not " .. _VERSION .. ": run busted as `busted --lua=lua5.4` (or put " ..
+    "lua = \"lua5.4\" in a .busted file: `lutra --new-probe DIR` writes one)", 0)
+end
+
 local core = require "lutra.core"
 local state = require "lutra.state"
 local bps = require "lutra.breakpoints"
@@ -41,6 +49,7 @@ function lutra.attach(pid, opts)
 end
 
 lutra.stats = require "lutra.stats"
+lutra.report = require "lutra.report"
 
 Process.break_at = bps.break_at
 

@@ -1,182 +1,166 @@
---- lutra.trace: `lutra trace [-c] [--json] [-o FILE] PATTERN... (-- PROGRAM | -p PID)`.
--- Logs every call of the matching functions, one line per call at its
--- return: thread, indent by call depth, name, first arguments, return value
--- and duration. --json: one JSON object per line. -c: a table of calls and
--- time per function at the end instead.
-local core = require "lutra.core"
+--- lutra.trace: `lutra trace`, calls of the matching functions without a
+-- script (docs/API.md, "lutra trace"). Wiring only: lutra.command opens the
+-- target, lutra.calls describes each call, and each output (lutra.out.*)
+-- writes them its way: text lines (at each call's return: thread, indent
+-- by depth, name, first arguments, return value, duration), --json, -c,
+-- --chrome, --record.
+local command = require "lutra.command"
+local calls = require "lutra.calls"
 
 local M = {}
 
-local USAGE = "usage: lutra trace [-c] [--json] [-o FILE] [-a N (0-9)] [--no-pin] PATTERN... (-- PROGRAM [ARGS...] | -p PID)"
+M.USAGE = [==[
+usage: lutra trace [-c] [--json] [--chrome FILE] [--record FILE] [-f] [-a N]
+                   [--max-depth N] [--no-pin] [--stats] [-o FILE]
+                   PATTERN... (-- PROGRAM [ARGS...] | -p PID | -p NAME)
+       lutra trace --help
+  PATTERN        a function (main), a library's (libc.so.6:malloc), a glob (str*)
+  -c             a table of calls and time per function at the end
+  --json         one JSON object per call (with -c: per function)
+  --chrome FILE  the calls as Chrome trace-event JSON (Perfetto, chrome://tracing)
+  --record FILE  every call kept for `lutra report FILE`
+  -f             follow forks: children are traced too, lines carry their pid
+  -a N           arguments shown per call, 0 to 9 (default 3)
+  --max-depth N  text lines for calls at most N deep (default 64); the others
+                 are counted in one line at the end (-c, --json, --chrome and
+                 --record keep every call)
+  -o FILE        the lines (or the -c table) go to FILE
+  -p PID|NAME    attach to a running process, by pid or by name
+  --no-pin       let a spawned program run on every CPU
+  --stats        print lutra's own cost at the end]==]
+
+local OPTIONS = {
+  ["-c"] = {key = "count"},
+  ["--json"] = {key = "json"},
+  ["--chrome"] = {key = "chrome", value = command.word("a file name")},
+  ["--record"] = {key = "record", value = command.word("a file name")},
+  ["-f"] = {key = "follow"},
+  ["-a"] = {key = "nargs", value = function(v)
+    local n = math.tointeger(tonumber(v or ""))
+    if not n or n < 0 or n > 9 then return nil, "-a takes 0 to 9" end
+    return n
+  end},
+  ["--max-depth"] = {key = "max_depth", value = command.integer(1, nil, "a depth of at least 1")},
+  ["-o"] = {key = "output", value = command.word("a file name")},
+  ["-p"] = {key = "target", value = command.pid_or_name},
+  ["--no-pin"] = {key = "no_pin"},
+  ["--stats"] = {key = "stats"},
+  ["-h"] = {key = "help"},
+  ["--help"] = {key = "help"},
+}
 
 local function parse(args)
-  local o = {patterns = {}, nargs = 3}
-  local i = 1
-  while i <= #args do
-    local a = args[i]
-    if a == "--" then
-      o.program = table.move(args, i + 1, #args, 1, {})
-      break
-    elseif a == "-c" then o.count = true
-    elseif a == "--no-pin" then o.no_pin = true
-    elseif a == "--json" then o.json = true
-    elseif a == "-o" then
-      i = i + 1
-      o.output = args[i]
-      if not o.output then return nil, "-o needs a file name" end
-    elseif a == "-a" then
-      i = i + 1
-      o.nargs = math.tointeger(tonumber(args[i] or ""))
-      if not o.nargs or o.nargs < 0 or o.nargs > 9 then return nil, "-a takes 0 to 9" end
-    elseif a == "-p" then
-      i = i + 1
-      o.pid = math.tointeger(tonumber(args[i] or ""))
-      if not o.pid then return nil, "-p needs a process id" end
-    elseif a:sub(1, 1) == "-" then
-      return nil, string.format("unknown option '%s'", a)
-    else
-      o.patterns[#o.patterns + 1] = a
-    end
-    i = i + 1
-  end
-  if #o.patterns == 0 then return nil, "no function pattern given" end
-  if not o.program and not o.pid then return nil, "give a program after -- or -p PID" end
-  if o.program and o.pid then return nil, "give a program or -p PID, not both" end
+  local patterns = {}
+  local o, err = command.parse(args, OPTIONS, function(_, a) patterns[#patterns + 1] = a end)
+  if not o then return nil, err end
+  o.patterns = patterns
+  if o.help then return o end
+  o.nargs = o.nargs or 3
+  o.max_depth = o.max_depth or 64
+  if #patterns == 0 then return nil, "no function pattern given" end
+  if not o.program and not o.target then return nil, "give a program after -- or -p PID" end
+  if o.program and o.target then return nil, "give a program or -p PID, not both" end
   if o.program and #o.program == 0 then return nil, "no program after --" end
   return o
 end
 
-local function fmt_arg(v)
-  if v >= -4096 and v <= 65535 then return tostring(v) end
-  return string.format("0x%x", v)
+local function fail(msg, status)
+  io.stderr:write("lutra trace: ", msg, "\n")
+  return status or 1
+end
+
+-- The files the outputs write, opened before the program starts so that
+-- a bad path costs nothing.
+local function open_files(o)
+  local files = {}
+  for _, k in ipairs({"output", "chrome", "record"}) do
+    if o[k] then
+      local f, err = io.open(o[k], "w")
+      if not f then
+        for _, g in pairs(files) do g:close() end
+        return nil, err
+      end
+      files[k] = f
+    end
+  end
+  return files
+end
+
+-- The outputs -c, --json, the text lines, --chrome and --record ask for.
+local function outputs(o, files, p)
+  local list = {}
+  local out = files.output or io.stdout
+  if o.count then
+    list[#list + 1] = require("lutra.out.count").new(out, {json = o.json})
+  elseif o.json then
+    list[#list + 1] = require("lutra.out.json").new(out)
+  else
+    list[#list + 1] = require("lutra.out.text").new(out, {max_depth = o.max_depth, pids = o.follow})
+  end
+  if files.chrome then list[#list + 1] = require("lutra.out.chrome").new(files.chrome) end
+  if files.record then
+    local lutra = require "lutra"
+    list[#list + 1] = require("lutra.out.record").new(files.record, {
+      lutra = lutra.version, command = o.program or {"-p", tostring(p.pid)}, patterns = o.patterns,
+      nargs = o.nargs, started = os.time()})
+  end
+  return list
 end
 
 function M.main(args)
   local o, err = parse(args)
   if not o then
-    io.stderr:write("lutra trace: ", err, "\n", USAGE, "\n")
+    io.stderr:write("lutra trace: ", err, "\n", M.USAGE, "\n")
     return 2
   end
-  local lutra = require "lutra"
-  local out = io.stdout
-  if o.output then
-    local f, ferr = io.open(o.output, "w")
-    if not f then
-      io.stderr:write("lutra trace: ", ferr, "\n")
-      return 1
-    end
-    out = f
-  end
-  local json = o.json and require("cjson")
+  if o.help then print(M.USAGE) return 0 end
 
-  local p, perr, code
-  if o.program then
-    p, perr, code = lutra.spawn(o.program, {pin = not o.no_pin})
-  else
-    p, perr, code = lutra.attach(o.pid)
-  end
+  local files, ferr = open_files(o)
+  if not files then return fail(ferr) end
+
+  local p, perr, pstatus = command.open(o, {pin = not o.no_pin, follow_fork = o.follow})
   if not p then
     io.stderr:write("lutra: ", perr, "\n")
-    return code == "ENOENT" and 127 or 1
+    return pstatus
   end
   if o.program then
     -- where the libraries are mapped (patterns match their symbols) and
     -- none of their code has run yet (their initialisers' calls are seen)
-    local r = require("lutra.loader").run_to_libraries(p)
-    if r and r.reason ~= "stopped" then
-      io.stderr:write("lutra trace: the program ended before its libraries were loaded\n")
-      return 1
-    end
+    local ok, r = pcall(require("lutra.loader").run_to_libraries, p)
+    if not ok then return fail(command.message(r)) end
+    if r and r.reason ~= "stopped" then return fail("the program ended before its libraries were loaded") end
   end
 
-  local depth = {}   -- tid -> current depth
-  local totals = {}  -- name -> {calls=, total=}
-  local order = {}
-
-  -- Calls nest per thread, and per goroutine in Go code (t:frame_key).
-  local function nest(t) return (t:frame_key()) end
-
-  local function emit(t, bp, entry, ret, unwound)
-    local now = core.now()
-    local k = nest(t)
-    local d = depth[k] or 1
-    depth[k] = d - 1
-    local name = entry.name or bp.symbol or string.format("0x%x", bp.address)
-    local us = (now - entry.time) * 1e6
-    if o.count then
-      local c = totals[name]
-      if not c then c = {calls = 0, total = 0}; totals[name] = c; order[#order + 1] = name end
-      c.calls = c.calls + 1
-      c.total = c.total + us
-      return
-    end
-    if json then
-      out:write(json.encode({tid = t.tid, fn = name, args = entry.args, ret = ret,
-        us = math.floor(us * 10 + 0.5) / 10, depth = d, unwound = unwound or nil}), "\n")
-    else
-      local argv = {}
-      for i, v in ipairs(entry.args) do argv[i] = fmt_arg(v) end
-      out:write(string.format("%-7d %s%s(%s) = %s  %.1f us\n", t.tid, string.rep("  ", d - 1), name,
-        table.concat(argv, ", "), unwound and "?" or fmt_arg(ret), us))
-    end
-  end
-
-  local entries = {} -- tid -> stack of {time=, args=}
-  local opts = {
-    handler = function(t, bp)
-      local args = {}
-      for i = 1, o.nargs do args[i] = t:arg(i) end
-      local k = nest(t)
-      depth[k] = (depth[k] or 0) + 1
-      local st = entries[k]
-      if not st then st = {}; entries[k] = st end
-      -- one breakpoint for every overload: name the one called
-      local name = bp.locations and bp.locations[2] and bp:location_name(t:breakpoint_pc())
-      st[#st + 1] = {time = core.now(), args = args, name = name}
-    end,
-    on_return = function(t, ret, bp)
-      local st = entries[nest(t)]
-      emit(t, bp, table.remove(st), ret)
-    end,
-    on_unwind = function(t, bp)
-      local st = entries[nest(t)]
-      if st and #st > 0 then emit(t, bp, table.remove(st), nil, true) end
-    end,
-  }
+  local producer = calls.new({nargs = o.nargs, outputs = outputs(o, files, p)})
+  local probe = producer:probe()
   for _, pat in ipairs(o.patterns) do
-    local ok, berr = pcall(p.break_at, p, pat, opts)
-    if not ok then
-      io.stderr:write("lutra trace: ", tostring(berr), "\n")
-      return 1
-    end
+    local ok, berr = pcall(p.break_at, p, pat, probe)
+    if not ok then return fail(command.message(berr)) end
   end
+  -- The frames of an image that exec'd end there, whether or not the
+  -- return-probe layer has told on_unwind so.
+  p:on("exec", function(q) producer:exec(q) end)
 
   local ok, result = pcall(p.run, p)
   local status
   if ok then
-    if result.reason == "exited" then status = result.code
-    elseif result.reason == "signaled" then status = 128 + (core.signal_number(result.signal) or 0)
-    else status = 0 end
+    result = command.result_of(p, result)
+    status = command.status(result)
   else
-    io.stderr:write("lutra trace: ", tostring(result), "\n")
-    status = 1
-  end
-  if o.count then
-    table.sort(order, function(a, b) return totals[a].total > totals[b].total end)
-    if json then
-      for _, name in ipairs(order) do
-        local c = totals[name]
-        out:write(json.encode({fn = name, calls = c.calls, total_us = c.total, avg_us = c.total / c.calls}), "\n")
-      end
+    local msg = command.message(result)
+    if msg:match("^interrupted") then
+      io.stderr:write("lutra: ", msg, "\n")
     else
-      out:write(string.format("%-32s %10s %14s %12s\n", "FUNCTION", "CALLS", "TOTAL us", "AVG us"))
-      for _, name in ipairs(order) do
-        local c = totals[name]
-        out:write(string.format("%-32s %10d %14.1f %12.2f\n", name, c.calls, c.total, c.total / c.calls))
-      end
+      io.stderr:write("lutra trace: ", msg, "\n")
     end
+    result, status = {reason = "error", error = msg}, 1
   end
-  if out ~= io.stdout then out:close() else out:flush() end
+  producer:finish({result = result, status = status})
+  for k, f in pairs(files) do
+    if k ~= "output" or f ~= io.stdout then f:close() end
+  end
+  io.stdout:flush()
+  if o.stats then command.print_stats(p) end
   return status
 end
 

@@ -212,6 +212,11 @@ int lt_symbol(lt_process *p, const char *spec, uint64_t *addr, const lt_module *
 int lt_check_code(lt_process *p, uint64_t addr);
 /* Name and module of the symbol containing addr; 0 when none. */
 int lt_symbolize(lt_process *p, uint64_t addr, const lt_sym **sym, const lt_module **mod);
+/* Told before and after each object's symbols are read (lt_modules.loading). */
+void lt_process_on_symbols(lt_process *p, void (*fn)(void *ud, const char *path, uint64_t size, int done),
+                           void *ud);
+/* Time spent reading symbol tables, and how many objects were read. */
+double lt_process_symbols_time(const lt_process *p, size_t *objects);
 
 /* Go code (gofunc.c). Where a probe on the function at addr goes: past
  * the stack-check prologue of a Go function (so a call that grows the

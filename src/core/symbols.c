@@ -10,6 +10,17 @@
 #include "internal.h"
 #include "../elf/demangle.h"
 
+void lt_process_on_symbols(lt_process *p, void (*fn)(void *ud, const char *path, uint64_t size, int done),
+                           void *ud) {
+  p->mods.loading = fn;
+  p->mods.loading_ud = ud;
+}
+
+double lt_process_symbols_time(const lt_process *p, size_t *objects) {
+  if (objects) *objects = p->mods.loaded;
+  return p->mods.load_s;
+}
+
 /* An IFUNC symbol names a resolver that picks the implementation at load
  * time (glibc's strlen, memcpy...). Breaking there would never fire: ask
  * the resolver, in the tracee, what it chose (as gdb does). The address

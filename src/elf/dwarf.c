@@ -3,11 +3,15 @@
 #include "dwarf.h"
 
 #include <elfutils/libdw.h>
+#include <errno.h>
+#include <inttypes.h>
 #include <elfutils/libdwfl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "root.h"
 
 struct lt_dwarf {
   Dwfl *dwfl;
@@ -36,9 +40,50 @@ lt_dwarf *lt_dwarf_open(pid_t pid, char *err, size_t errlen) {
   return d;
 }
 
+/* A process in another mount namespace: libdwfl would open the paths of
+ * its maps in lutra's namespace (the host's libc for a container's). Its
+ * maps are reported with each path under /proc/PID/root instead. (The
+ * vDSO, which dwfl_linux_proc_report finds through auxv, is left out.) */
+static int report_under_root(Dwfl *dwfl, pid_t pid, const char *root) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
+  FILE *in = fopen(path, "re");
+  if (!in) return errno;
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *out = open_memstream(&buf, &len);
+  if (!out) {
+    int e = errno;
+    fclose(in);
+    return e;
+  }
+  char line[4352];
+  while (fgets(line, sizeof line, in)) {
+    int name_at = 0;
+    uint64_t start, end;
+    if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %*s %*s %*s %*s %n", &start, &end, &name_at) >= 2 &&
+        name_at > 0 && line[name_at] == '/')
+      fprintf(out, "%.*s%s%s", name_at, line, root, line + name_at);
+    else
+      fputs(line, out);
+  }
+  fclose(in);
+  if (fclose(out) != 0) {
+    free(buf);
+    return ENOMEM;
+  }
+  FILE *maps = fmemopen(buf, len, "r");
+  int rc = maps ? dwfl_linux_proc_maps_report(dwfl, maps) : errno;
+  if (maps) fclose(maps);
+  free(buf);
+  return rc;
+}
+
 int lt_dwarf_refresh(lt_dwarf *d) {
+  char root[64];
+  lt_root_of(d->pid, root, sizeof root);
   dwfl_report_begin(d->dwfl);
-  int rc = dwfl_linux_proc_report(d->dwfl, d->pid);
+  int rc = root[0] ? report_under_root(d->dwfl, d->pid, root) : dwfl_linux_proc_report(d->dwfl, d->pid);
   if (dwfl_report_end(d->dwfl, NULL, NULL) != 0 || rc != 0) return -1;
   return 0;
 }

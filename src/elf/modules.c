@@ -9,8 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "root.h"
 #include "symtab.h"
 
 void lt_modules_init(lt_modules *m) { memset(m, 0, sizeof *m); }
@@ -69,7 +71,14 @@ static lt_symtab *symtab_for(lt_modules *m, const char *open_path, const char *p
   }
   char err[256];
   int code;
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  if (m->loading) m->loading(m->loading_ud, path, (uint64_t)sb.st_size, 0);
   lt_symtab *s = lt_symtab_open(open_path, path, err, sizeof err, &code);
+  if (m->loading) m->loading(m->loading_ud, path, (uint64_t)sb.st_size, 1);
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  m->load_s += (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
+  m->loaded++;
   if (!s && code != LT_SYMTAB_NOT_ELF && m->warn) {
     char msg[512];
     snprintf(msg, sizeof msg, "%s%s%s; its symbols are unknown", err, code > 0 ? ": " : "",
@@ -95,7 +104,8 @@ static lt_symtab *symtab_for(lt_modules *m, const char *open_path, const char *p
 }
 
 int lt_modules_refresh(lt_modules *m, pid_t pid, char *err, size_t errlen) {
-  char path[64], exe[PATH_MAX] = "";
+  char path[64], exe[PATH_MAX] = "", root[64];
+  lt_root_of(pid, root, sizeof root);
   snprintf(path, sizeof path, "/proc/%d/exe", (int)pid);
   ssize_t n = readlink(path, exe, sizeof exe - 1);
   exe[n > 0 ? n : 0] = 0;
@@ -137,12 +147,15 @@ int lt_modules_refresh(lt_modules *m, pid_t pid, char *err, size_t errlen) {
         seen = true;
       }
     if (seen) continue;
-    char open_path[96];
+    char open_path[PATH_MAX + 64];
     const char *opened = name;
     const char *del = strstr(name, " (deleted)");
     if (del && del[10] == 0) { /* the file is gone: read it through the mapping */
       snprintf(open_path, sizeof open_path, "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, (int)pid,
                start, end);
+      opened = open_path;
+    } else if (root[0]) {
+      snprintf(open_path, sizeof open_path, "%s%s", root, name);
       opened = open_path;
     }
     lt_symtab *s = symtab_for(m, opened, name);

@@ -108,6 +108,12 @@ typedef struct {
    * ELF file cannot be read: its symbols are unknown. May be NULL. */
   void (*warn)(void *ud, const char *msg);
   void *warn_ud;
+  /* Told before (done 0) and after (done 1) reading one file's symbols,
+   * with its size in bytes, so that a long read can be shown. May be NULL. */
+  void (*loading)(void *ud, const char *path, uint64_t size, int done);
+  void *loading_ud;
+  double load_s; /* time spent reading symbol tables */
+  size_t loaded; /* files whose symbols were read */
 } lt_modules;
 
 void lt_modules_init(lt_modules *m);

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lutil.h"
 
@@ -140,6 +141,12 @@ static int l_now(lua_State *L) {
   return 1;
 }
 
+/* isatty(fd): is the descriptor a terminal (progress is shown only there). */
+static int l_isatty(lua_State *L) {
+  lua_pushboolean(L, isatty((int)luaL_checkinteger(L, 1)));
+  return 1;
+}
+
 static int l_syscall_name(lua_State *L) {
   const char *n = lt_syscall_name((long)luaL_checkinteger(L, 1));
   if (!n) return 0;
@@ -191,7 +198,7 @@ static int l_wait_any(lua_State *L) {
 }
 
 static const luaL_Reg funcs[] = {
-    {"spawn", l_spawn}, {"attach", l_attach}, {"wait_any", l_wait_any}, {"now", l_now},
+    {"spawn", l_spawn}, {"attach", l_attach}, {"wait_any", l_wait_any}, {"now", l_now}, {"isatty", l_isatty},
     {"errno_number", l_errno_number}, {"syscall_name", l_syscall_name},
     {"syscall_number", l_syscall_number}, {"signal_name", l_signal_name},
     {"signal_number", l_signal_number}, {"register_names", l_register_names}, {NULL, NULL}};

@@ -1,8 +1,11 @@
 /* lprocess.c: the lutra.Process userdata: the seed's Process (threads,
  * breakpoints, stop/cont/wait_stop, detach, kill), memory and symbols. */
 #include <gelf.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../elf/usdt.h"
 #include "lutil.h"
@@ -27,9 +30,29 @@ lu_process *lu_newprocess(lua_State *L) {
   return up;
 }
 
+/* Objects at least this big take a noticeable time to read (libLLVM, a
+ * browser's libxul): while they are read, a terminal says so. */
+#define SHOW_READS_FROM (16u << 20)
+
+/* The engine reads an object's symbols: one line on stderr while a big
+ * one is read, erased after, when stderr is a terminal (quiet otherwise). */
+static void show_symbol_read(void *ud, const char *path, uint64_t size, int done) {
+  (void)ud;
+  if (size < SHOW_READS_FROM || !isatty(2)) return;
+  if (!done) {
+    const char *slash = strrchr(path, '/');
+    fprintf(stderr, "\rlutra: reading the symbols of %s (%" PRIu64 " MB)...\033[K", slash ? slash + 1 : path,
+            size >> 20);
+  } else {
+    fputs("\r\033[K", stderr);
+  }
+  fflush(stderr);
+}
+
 void lu_setprocess(lua_State *L, lu_process *up, lt_process *p) {
   up->p = p;
   up->pid = lt_process_pid(p);
+  lt_process_on_symbols(p, show_symbol_read, NULL);
   lua_getfield(L, LUA_REGISTRYINDEX, PROCS);
   lua_pushlightuserdata(L, p);
   lua_pushvalue(L, -3);
@@ -489,6 +512,11 @@ static int p_core_stats(lua_State *L) {
   lua_setfield(L, -2, "displaced");
   lua_pushnumber(L, s->tracer_s);
   lua_setfield(L, -2, "tracer_s");
+  size_t objects = 0;
+  lua_pushnumber(L, lt_process_symbols_time(checkp(L), &objects));
+  lua_setfield(L, -2, "symbols_s");
+  lua_pushinteger(L, (lua_Integer)objects);
+  lua_setfield(L, -2, "symbol_files");
   return 1;
 }
 
