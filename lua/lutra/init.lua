@@ -95,6 +95,7 @@ function Process:stats()
   return {
     stops = c.stops, hits = hits, steps = c.steps, emulated = c.emulated, displaced = c.displaced,
     stops_per_hit = hits > 0 and c.stops / hits or 0,
+    syscalls = c.syscalls, syscalls_per_hit = hits > 0 and c.syscalls / hits or 0,
     us_per_hit = hits > 0 and (c.tracer_s + s.handler_s) * 1e6 / hits or 0,
     handler_s = s.handler_s, tracer_s = c.tracer_s,
   }

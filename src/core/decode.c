@@ -101,7 +101,7 @@ static void release_child(lt_process *p, pid_t child, bool shares_memory) {
       close(fd);
     }
   }
-  lt_ptrace(NULL, PTRACE_DETACH, child, 0, 0);
+  lt_ptrace_q(p->tracer, PTRACE_DETACH, child, 0, 0);
 }
 
 /* A forked child that is followed: a process of its own, stopped at its
@@ -110,7 +110,7 @@ static lt_process *adopt_child(lt_process *p, pid_t child, bool vfork) {
   int st;
   if (lt_wait_tid(p->tracer, child, &st) < 0) return NULL;
   lt_process *c = lt_process_adopt(p, child, vfork);
-  if (!c) lt_ptrace(NULL, PTRACE_DETACH, child, 0, 0);
+  if (!c) lt_ptrace_q(p->tracer, PTRACE_DETACH, child, 0, 0);
   return c;
 }
 
@@ -205,7 +205,7 @@ static void handle_trap(lt_thread *t) {
     }
   }
   siginfo_t si;
-  bool have_si = lt_ptrace(NULL, PTRACE_GETSIGINFO, t->tid, 0, &si) == 0;
+  bool have_si = lt_ptrace_q(p->tracer, PTRACE_GETSIGINFO, t->tid, 0, &si) == 0;
   if (t->state == LT_SINGLE_STEPPING && have_si && si.si_code != SI_KERNEL &&
       si.si_code != SI_USER && si.si_code != SI_TKILL) {
     t->cause.kind = LT_CAUSE_STOPPED;
@@ -308,7 +308,7 @@ static bool shares_vm(pid_t a, pid_t b) {
 static void handle_new_thread(lt_thread *t) {
   lt_process *p = t->proc;
   unsigned long msg = 0;
-  if (lt_ptrace(NULL, PTRACE_GETEVENTMSG, t->tid, 0, &msg) < 0) return;
+  if (lt_ptrace_q(t->proc->tracer, PTRACE_GETEVENTMSG, t->tid, 0, &msg) < 0) return;
   pid_t tid = (pid_t)msg;
   if (is_new_process(tid)) {
     /* Sharing the parent's memory, it shares our int3s too: let go, it
@@ -330,7 +330,7 @@ static void handle_new_thread(lt_thread *t) {
 
 static void handle_thread_exit(lt_thread *t) {
   unsigned long ws = 0;
-  lt_ptrace(NULL, PTRACE_GETEVENTMSG, t->tid, 0, &ws);
+  lt_ptrace_q(t->proc->tracer, PTRACE_GETEVENTMSG, t->tid, 0, &ws);
   t->cause.kind = LT_CAUSE_THREAD_EXIT;
   t->cause.status = WIFEXITED((int)ws) ? WEXITSTATUS((int)ws) : -1;
   t->cause.signo = WIFSIGNALED((int)ws) ? WTERMSIG((int)ws) : 0;
@@ -341,7 +341,7 @@ static void handle_thread_exit(lt_thread *t) {
      * leader): holding this one while stopping that one would deadlock.
      * Report the exit, but let the thread finish it. */
     t->interrupt_pending = false;
-    if (lt_ptrace(NULL, PTRACE_CONT, t->tid, 0, 0) == 0 || errno == ESRCH)
+    if (lt_ptrace_q(t->proc->tracer, PTRACE_CONT, t->tid, 0, 0) == 0 || errno == ESRCH)
       lt_thread_set_state(t, LT_EXITING);
   } else {
     lt_thread_set_state(t, LT_STOPPED_EXITING);
@@ -384,7 +384,7 @@ static void handle_seccomp(lt_thread *t) {
   lt_process *p = t->proc;
   struct __ptrace_syscall_info si;
   memset(&si, 0, sizeof si);
-  long n = lt_ptrace(NULL, PTRACE_GET_SYSCALL_INFO, t->tid, (void *)sizeof si, &si);
+  long n = lt_ptrace_q(t->proc->tracer, PTRACE_GET_SYSCALL_INFO, t->tid, (void *)sizeof si, &si);
   /* Not wanted now (tracing off, another filter, or PTRACE_SYSCALL
    * tracing, whose own entry stop reports it): on at full speed. */
   if (n <= 0 || si.op != PTRACE_SYSCALL_INFO_SECCOMP || !p->trace_syscalls || !p->sys_via_seccomp ||
@@ -410,7 +410,7 @@ static void handle_syscall(lt_thread *t) {
   lt_process *p = t->proc;
   struct __ptrace_syscall_info si;
   memset(&si, 0, sizeof si);
-  long n = lt_ptrace(NULL, PTRACE_GET_SYSCALL_INFO, t->tid, (void *)sizeof si, &si);
+  long n = lt_ptrace_q(t->proc->tracer, PTRACE_GET_SYSCALL_INFO, t->tid, (void *)sizeof si, &si);
   if (n <= 0 || (si.op != PTRACE_SYSCALL_INFO_ENTRY && si.op != PTRACE_SYSCALL_INFO_EXIT)) {
     lt_resume_quietly(t);
     return;
@@ -473,7 +473,7 @@ void lt_handle_status(lt_tracer *tr, lt_thread *t, int status) {
   }
   if (!WIFSTOPPED(status)) return;
   if (p->dying) { /* SIGKILLed (lt_kill): every stop goes on to the end */
-    lt_ptrace(NULL, PTRACE_CONT, t->tid, 0, 0);
+    lt_ptrace_q(t->proc->tracer, PTRACE_CONT, t->tid, 0, 0);
     return;
   }
   int sig = WSTOPSIG(status), event = status >> 16;
@@ -488,7 +488,7 @@ void lt_handle_status(lt_tracer *tr, lt_thread *t, int status) {
   case PTRACE_EVENT_FORK:
   case PTRACE_EVENT_VFORK: {
     unsigned long child = 0;
-    if (lt_ptrace(NULL, PTRACE_GETEVENTMSG, t->tid, 0, &child) < 0) {
+    if (lt_ptrace_q(t->proc->tracer, PTRACE_GETEVENTMSG, t->tid, 0, &child) < 0) {
       lt_resume_quietly(t);
       return;
     }

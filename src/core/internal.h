@@ -101,6 +101,7 @@ struct lt_process {
   bool sys_via_seccomp;  /* the wanted syscalls all stop through the filter (set with sys_filter) */
   bool must_follow;      /* a child that cannot be let go (seccomp filter, shared memory) */
   uint64_t mods_stamp; /* stats.stops at the last refresh, +1 */
+  uint64_t syscalls_base; /* the tracer's syscall count when it was traced */
   lt_process *next;
 };
 
@@ -112,6 +113,7 @@ struct lt_tracer {
   lt_orphan *orphans;
   size_t norphans, caporphans;
   volatile sig_atomic_t interrupted;
+  uint64_t syscalls; /* ptrace and wait calls made, for p:stats() */
   bool debug; /* LUTRA_DEBUG set: log every wait status to stderr */
   /* Pinning (pin.c): the CPU shared with pinned tracees, how many hold it,
    * and the tracer's own affinity before the first. */
@@ -145,9 +147,10 @@ void lt_error_save(const lt_tracer *tr, lt_saved_error *e);
 void lt_error_restore(lt_tracer *tr, const lt_saved_error *e);
 
 /* ptrace.c: every ptrace(2) request goes through here. On failure -1 with
- * errno kept and, when tr is given, the tracer's error naming the request
- * and the thread. */
+ * errno kept and (lt_ptrace, not lt_ptrace_q) the tracer's error naming the
+ * request and the thread. */
 long lt_ptrace(lt_tracer *tr, int request, pid_t tid, void *addr, void *data);
+long lt_ptrace_q(lt_tracer *tr, int request, pid_t tid, void *addr, void *data);
 
 /* wait.c: the one waitpid loop, the tid table and the orphans. */
 /* One wait status for `tid` (-1: any). Returns the tid, 0 on timeout, -1 on

@@ -69,7 +69,7 @@ static int attach_threads(lt_process *p) {
       pid_t tid = (pid_t)atoi(e->d_name);
       if (tid <= 0 || hm_get(&p->threads, (uint64_t)tid)) continue;
       if (thread_status(p->pid, tid) == 'Z') continue;
-      if (lt_ptrace(NULL, PTRACE_SEIZE, tid, 0, (void *)(long)LT_PTRACE_OPTIONS) < 0) {
+      if (lt_ptrace_q(tr, PTRACE_SEIZE, tid, 0, (void *)(long)LT_PTRACE_OPTIONS) < 0) {
         int err = errno;
         if (err == ESRCH && tid != p->pid) continue; /* exited meanwhile */
         closedir(d);
@@ -138,7 +138,7 @@ lt_process *lt_attach(lt_tracer *tr, pid_t pid) {
 static bool trap_pending(lt_thread *t) {
   struct __ptrace_peeksiginfo_args args = {.off = 0, .flags = 0, .nr = 8};
   siginfo_t si[8];
-  long n = lt_ptrace(NULL, PTRACE_PEEKSIGINFO, t->tid, &args, si);
+  long n = lt_ptrace_q(t->proc->tracer, PTRACE_PEEKSIGINFO, t->tid, &args, si);
   for (long i = 0; i < n; i++)
     if (si[i].si_signo == SIGTRAP && si[i].si_code == SI_KERNEL) return true;
   return false;
@@ -181,7 +181,7 @@ static int detach(lt_process *p) {
     lt_thread *t = v;
     if (!lt_state_is_stopped(t->state)) continue;
     lt_thread_flush_regs(t);
-    if (lt_ptrace(NULL, PTRACE_DETACH, t->tid, 0, (void *)(long)t->signal) < 0 && errno != ESRCH && rc == 0)
+    if (lt_ptrace_q(p->tracer, PTRACE_DETACH, t->tid, 0, (void *)(long)t->signal) < 0 && errno != ESRCH && rc == 0)
       rc = lt_fail_errno(tr, "ptrace(DETACH) thread %d", (int)t->tid);
   }
   lt_bp_forget_all(p);
@@ -248,7 +248,7 @@ void lt_process_free(lt_process *p) {
       for (size_t i = 0; hm_next(&p->threads, &i, &k, &v);) {
         lt_thread *t = v;
         if (lt_state_is_stopped(t->state)) lt_thread_flush_regs(t);
-        lt_ptrace(NULL, PTRACE_DETACH, t->tid, 0, 0);
+        lt_ptrace_q(p->tracer, PTRACE_DETACH, t->tid, 0, 0);
       }
     }
   }

@@ -1,7 +1,8 @@
-/* ptrace.c: the one caller of ptrace(2). Each failure can name the request
- * and the thread in the tracer's error (strace's "ptrace(%s,pid:%d)"),
- * with errno kept for callers that tolerate some (ESRCH: the thread died
- * under us). */
+/* ptrace.c: the one caller of ptrace(2) in the engine (the arch's debug
+ * registers aside). lt_ptrace names the request and the thread in the
+ * tracer's error (strace's "ptrace(%s,pid:%d)"); lt_ptrace_q is for callers
+ * that tolerate a failure (ESRCH: the thread died under us), errno kept.
+ * Both count the call for p:stats(). */
 #include <errno.h>
 #include <sys/ptrace.h>
 
@@ -31,8 +32,13 @@ static const char *request_name(int request) {
   }
 }
 
+long lt_ptrace_q(lt_tracer *tr, int request, pid_t tid, void *addr, void *data) {
+  tr->syscalls++;
+  return ptrace((enum __ptrace_request)request, tid, addr, data);
+}
+
 long lt_ptrace(lt_tracer *tr, int request, pid_t tid, void *addr, void *data) {
-  long r = ptrace((enum __ptrace_request)request, tid, addr, data);
-  if (r < 0 && tr) lt_fail_errno(tr, "ptrace(%s) thread %d", request_name(request), (int)tid);
+  long r = lt_ptrace_q(tr, request, tid, addr, data);
+  if (r < 0) lt_fail_errno(tr, "ptrace(%s) thread %d", request_name(request), (int)tid);
   return r;
 }

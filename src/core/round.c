@@ -57,7 +57,7 @@ static void serve_hidden(lt_tracer *tr) {
     void *v;
     for (size_t i = 0; p->state != LT_PS_EXITED && hm_next(&p->threads, &i, &k, &v);) {
       lt_thread *t = v;
-      if (lt_state_is_stopped(t->state)) lt_ptrace(NULL, PTRACE_DETACH, t->tid, 0, (void *)(long)t->signal);
+      if (lt_state_is_stopped(t->state)) lt_ptrace_q(tr, PTRACE_DETACH, t->tid, 0, (void *)(long)t->signal);
     }
     lt_process_destroy(p);
   }

@@ -79,7 +79,7 @@ int lt_seccomp_install(lt_process *p, const uint8_t *set) {
     lt_thread *th = v;
     if (th->state == LT_EXITED || th->state == LT_EXITING) continue;
     long opts = LT_PTRACE_OPTIONS | PTRACE_O_TRACESECCOMP | PTRACE_O_EXITKILL;
-    if (lt_ptrace(NULL, PTRACE_SETOPTIONS, th->tid, 0, (void *)opts) < 0 && errno != ESRCH)
+    if (lt_ptrace_q(tr, PTRACE_SETOPTIONS, th->tid, 0, (void *)opts) < 0 && errno != ESRCH)
       return lt_fail_errno(tr, "thread %d: cannot set PTRACE_O_TRACESECCOMP", (int)th->tid);
   }
   if (!p->seccomp_set) {

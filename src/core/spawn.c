@@ -120,7 +120,7 @@ lt_process *lt_spawn(lt_tracer *tr, const lt_spawn_opts *o) {
   if (lt_wait_child_stop(tr, pid, &st) < 0) err = tr->errcode;
   if (!err && !WIFSTOPPED(st)) /* the child failed before its stop */
     return spawn_fail(tr, -1, child_errno(pfd[0]), name);
-  if (!err && lt_ptrace(NULL, PTRACE_SEIZE, pid, 0, (void *)(long)(LT_PTRACE_OPTIONS | PTRACE_O_EXITKILL)) < 0)
+  if (!err && lt_ptrace_q(tr, PTRACE_SEIZE, pid, 0, (void *)(long)(LT_PTRACE_OPTIONS | PTRACE_O_EXITKILL)) < 0)
     err = errno;
   if (!err && kill(pid, SIGCONT) < 0) err = errno;
   /* Resume through the group-stop, the SIGCONT and the stops around them
@@ -132,7 +132,7 @@ lt_process *lt_spawn(lt_tracer *tr, const lt_spawn_opts *o) {
     }
     if (WIFEXITED(st) || WIFSIGNALED(st)) return spawn_fail(tr, -1, child_errno(pfd[0]), name); /* reaped */
     if ((st >> 16) == PTRACE_EVENT_EXEC) break;
-    if (lt_ptrace(NULL, PTRACE_CONT, pid, 0, 0) < 0) err = errno;
+    if (lt_ptrace_q(tr, PTRACE_CONT, pid, 0, 0) < 0) err = errno;
   }
   close(pfd[0]);
   if (err) return spawn_fail(tr, pid, err, name);

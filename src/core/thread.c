@@ -100,7 +100,7 @@ int lt_thread_resume(lt_thread *t, int request, int signo) {
   if (request == PTRACE_CONT && t->group_stopped && signo == 0) {
     /* Stay in the job-control stop, but report events (our interrupts,
      * the SIGCONT's wake-up). EIO: the group-stop is over. */
-    if (lt_ptrace(NULL, PTRACE_LISTEN, t->tid, 0, 0) == 0) {
+    if (lt_ptrace_q(t->proc->tracer, PTRACE_LISTEN, t->tid, 0, 0) == 0) {
       t->regs_valid = false;
       t->at_exec = false;
       return 0;
@@ -117,7 +117,7 @@ int lt_thread_resume(lt_thread *t, int request, int signo) {
 /* PTRACE_INTERRUPT: the thread will report a stop; it is Stopping until
  * then. A thread that is dying (ESRCH) will report its exit instead. */
 int lt_thread_interrupt(lt_thread *t) {
-  if (lt_ptrace(NULL, PTRACE_INTERRUPT, t->tid, 0, 0) == 0) {
+  if (lt_ptrace_q(t->proc->tracer, PTRACE_INTERRUPT, t->tid, 0, 0) == 0) {
     t->interrupt_pending = true;
   } else if (errno != ESRCH) {
     return lt_fail_errno(t->proc->tracer, "ptrace(INTERRUPT) thread %d", (int)t->tid);

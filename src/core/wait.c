@@ -25,6 +25,7 @@ static int wait_flags(lt_tracer *tr, pid_t tid, int *status, double deadline, in
         tr->interrupted = 0;
         return lt_fail(tr, EINTR, "interrupted");
       }
+      tr->syscalls++;
       pid_t r = waitpid(tid, status, flags);
       if (r > 0) return r;
       if (errno != EINTR) return wait_fail(tr, tid);
@@ -43,6 +44,7 @@ static int wait_flags(lt_tracer *tr, pid_t tid, int *status, double deadline, in
       rc = lt_fail(tr, EINTR, "interrupted");
       break;
     }
+    tr->syscalls++;
     pid_t r = waitpid(tid, status, flags | WNOHANG);
     if (r != 0) {
       rc = r > 0 ? r : wait_fail(tr, tid);
@@ -70,7 +72,7 @@ int lt_wait_event(lt_tracer *tr, pid_t tid, int *status, double deadline) {
 }
 
 int lt_wait_ready(lt_tracer *tr, pid_t tid, int *status) {
-  (void)tr;
+  tr->syscalls++;
   return waitpid(tid, status, __WALL | WNOHANG) == tid;
 }
 

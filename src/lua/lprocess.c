@@ -510,6 +510,8 @@ static int p_core_stats(lua_State *L) {
   lua_setfield(L, -2, "emulated");
   lua_pushinteger(L, (lua_Integer)s->displaced);
   lua_setfield(L, -2, "displaced");
+  lua_pushinteger(L, (lua_Integer)s->syscalls);
+  lua_setfield(L, -2, "syscalls");
   lua_pushnumber(L, s->tracer_s);
   lua_setfield(L, -2, "tracer_s");
   size_t objects = 0;
