@@ -44,7 +44,7 @@ function M.new(opts)
 end
 
 -- Calls nest per thread, and per goroutine in Go code (t:frame_key).
-local function nest(t) return (t:frame_key()) end
+local function nest(t) return t:frame_key() or t.tid end
 
 -- The name as printed and the module of a breakpoint's function, looked
 -- up once per breakpoint (per address for a breakpoint on every overload).

@@ -34,6 +34,7 @@ function M.push(p, t, bp)
   local ret, sp_after = t:return_address()
   if not ret then return end
   local key, depth = t:frame_key(sp_after)
+  if not key then return end
   local frames = s.frames[key]
   if not frames then frames = {}; s.frames[key] = frames end
   frames[#frames + 1] = {sp = depth, ret = ret, bp = bp, t = t}
@@ -61,7 +62,7 @@ function M.check(p, t, pc)
   local s = state.of(p)
   if s.nframes == 0 then return nil end
   local key, sp = t:frame_key()
-  local frames = s.frames[key]
+  local frames = key and s.frames[key]
   if not frames or #frames == 0 then return nil end
   local site = pc and s.ret_sites[pc]
   local policy

@@ -9,7 +9,7 @@
 /* The module holding pc when it is a Go binary, with the Go function
  * there (NULL when pc is not in one); NULL for any other module. */
 static const lt_module *go_module(lt_process *p, uint64_t pc, const lt_gofunc **fn) {
-  const lt_module *md = lt_modules_at(lt_process_modules(p), pc);
+  const lt_module *md = lt_process_module_at(p, pc);
   *fn = NULL;
   if (!md || !md->syms || !md->syms->go) return NULL;
   uint64_t link = pc - md->bias;

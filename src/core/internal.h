@@ -193,6 +193,9 @@ lt_process *lt_process_adopt(lt_process *parent, pid_t child, bool shares);
 /* p's memory leaves it (exec, exit, freed): the processes that share it
  * get their own copy of its breakpoint table. */
 void lt_process_unshare(lt_process *p);
+/* The mapped object holding addr, from the modules as last read when they
+ * have it (process.c). */
+const lt_module *lt_process_module_at(lt_process *p, uint64_t addr);
 /* The process whose breakpoint table describes p's memory. */
 lt_process *lt_process_mem_owner(const lt_process *p);
 /* A thread that cannot run now whatever lutra does: a zombie leader, a

@@ -174,6 +174,15 @@ const lt_modules *lt_process_modules(lt_process *p) {
   return &p->mods;
 }
 
+/* The hot path (a pc to its module, at every stop of a return probe or a
+ * Go frame key): the list as last read serves, and /proc/PID/maps is read
+ * again only when the address is in none of its modules and the process
+ * has stopped since. */
+const lt_module *lt_process_module_at(lt_process *p, uint64_t addr) {
+  const lt_module *md = p->mods_stamp ? lt_modules_at(&p->mods, addr) : NULL;
+  return md ? md : lt_modules_at(lt_process_modules(p), addr);
+}
+
 lt_process *lt_tracer_process(lt_tracer *tr, pid_t pid) {
   for (lt_process *p = tr->procs; p; p = p->next)
     if (p->pid == pid) return p;

@@ -150,8 +150,7 @@ int lt_check_code(lt_process *p, uint64_t addr) {
 }
 
 int lt_symbolize(lt_process *p, uint64_t addr, const lt_sym **sym, const lt_module **mod) {
-  const lt_modules *m = lt_process_modules(p);
-  const lt_module *md = lt_modules_at(m, addr);
+  const lt_module *md = lt_process_module_at(p, addr);
   if (!md) return 0;
   const lt_sym *s = lt_symtab_containing(md->syms, addr - md->bias);
   if (!s) return 0;

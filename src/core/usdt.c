@@ -11,7 +11,7 @@
 static const lt_usdt_probe *probe_of(lt_thread *t, const lt_module **mod) {
   lt_cause c;
   if (lt_thread_cause(t, &c) < 0 || c.kind != LT_CAUSE_BREAKPOINT) return NULL;
-  const lt_module *md = lt_modules_at(lt_process_modules(t->proc), c.pc);
+  const lt_module *md = lt_process_module_at(t->proc, c.pc);
   if (!md || !md->syms) return NULL;
   *mod = md;
   return lt_usdt_at(md->syms->usdt, c.pc - md->bias);

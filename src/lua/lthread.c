@@ -270,12 +270,14 @@ static int t_goroutine(lua_State *L) {
 /* t:frame_key([sp]): key, depth of the frame at the thread's sp (or at
  * `sp`, an address in the same stack): the tid and sp, or in Go code
  * "g<goid>" and sp's distance from the top of the goroutine's stack
- * (unchanged when the runtime moves the stack). */
+ * (unchanged when the runtime moves the stack); nil for a thread that is
+ * not stopped (exiting). */
 static int t_frame_key(lua_State *L) {
   lt_thread *t = checkt(L);
   uint64_t sp = lua_isnoneornil(L, 2) ? 0 : lu_checkaddr(L, 2);
   int64_t goid, depth;
-  if (lt_thread_frame(t, sp, &goid, &depth) < 0) return lu_error(L, tracer_of(t));
+  if (!lt_state_is_stopped(lt_thread_state(t))) return 0; /* exiting: no frame to key */
+  if (lt_thread_frame(t, sp, &goid, &depth) < 0) return lu_fail(L, tracer_of(t));
   if (goid > 0) lua_pushfstring(L, "g%I", (lua_Integer)goid);
   else lua_pushinteger(L, lt_thread_tid(t));
   lua_pushinteger(L, (lua_Integer)depth);
