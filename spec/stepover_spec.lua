@@ -102,3 +102,48 @@ describe("step-over", function()
     assert.are.equal("sum=" .. (61 - 3 + 42 + 205 - 3 + 42) .. "\n", H.slurp(out))
   end)
 end)
+
+describe("a hit of a function starting with endbr64", function()
+  -- The int3 over endbr64's first byte: the thread goes on where the trap
+  -- left it (0f 1e fa is a hint nop), so a hit writes no register: wait4,
+  -- GETREGS and CONT, 3 syscalls (a push or a RIP-relative load needs a
+  -- SETREGS too: 4).
+  local function run(handler)
+    local out = H.tmpname()
+    local p = assert(lutra.spawn({H.target("endbr"), "2000"}, {stdout = out}))
+    local bp = p:break_at("add1", handler)
+    assert.are.equal("\xf3", p:read(bp.address, 1))
+    assert.are.same({reason = "exited", code = 0}, p:run({timeout = 20}))
+    return bp, p:stats(), H.slurp(out)
+  end
+
+  it("costs 3 syscalls and runs the function as it was", function()
+    local bp, s, out = run(function() end)
+    assert.are.equal(2000, bp.hits)
+    assert.is_true(s.syscalls_per_hit < 3.05, string.format("%.2f syscalls per hit", s.syscalls_per_hit))
+    assert.are.equal("sum=" .. (2000 * 2001 // 2) .. "\n", out)
+  end)
+
+  it("shows the function's address as pc, in the registers and the backtrace", function()
+    local bp = run(function(t, b)
+      assert.are.equal(b.address, t:regs().pc)
+      assert.are.equal(b.address, t:backtrace(1)[1].pc)
+    end)
+    assert.are.equal(2000, bp.hits)
+  end)
+
+  it("lets a handler's register write take effect", function()
+    local bp, _, out = run(function(t)
+      local r = t:regs()
+      r.rdi = 0 -- add1(0) every time
+    end)
+    assert.are.equal(2000, bp.hits)
+    assert.are.equal("sum=2000\n", out)
+  end)
+
+  it("goes on right when the handler removes the breakpoint", function()
+    local bp, _, out = run({once = true})
+    assert.are.equal(1, bp.hits)
+    assert.are.equal("sum=" .. (2000 * 2001 // 2) .. "\n", out)
+  end)
+end)

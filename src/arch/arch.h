@@ -66,6 +66,10 @@ typedef struct {
   uint16_t imm;    /* EMULATE: ret imm16 */
   uint64_t target; /* EMULATE: absolute branch target */
   uint8_t insn[ARCH_MAX_INSN_LEN]; /* the original bytes */
+  uint8_t resume_next; /* EMULATE: what follows the int3 byte does what the
+                          instruction does (endbr64's 0f 1e fa is a hint nop, a
+                          nop's next instruction follows it): a hit goes on from
+                          where the trap left the pc, no register written */
   int disp_off;    /* DISPLACE: offset of a RIP-relative disp32, -1 if none */
   uint64_t disp_target; /* DISPLACE: the absolute address it designates */
 } arch_plan;

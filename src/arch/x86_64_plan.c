@@ -50,9 +50,17 @@ static void emulate_as(arch_plan *out, uint8_t op, uint8_t len) {
 static int plan_by_bytes(const uint8_t *b, size_t n, uint64_t pc, arch_plan *out) {
   static const uint8_t endbr64[] = {0xf3, 0x0f, 0x1e, 0xfa};
   static const uint8_t mov_rsp_rbp[] = {0x48, 0x89, 0xe5};
-  if (n >= 4 && memcmp(b, endbr64, 4) == 0) return emulate_as(out, OP_NOP, 4), 1;
+  if (n >= 4 && memcmp(b, endbr64, 4) == 0) {
+    emulate_as(out, OP_NOP, 4);
+    out->resume_next = 1; /* 0f 1e fa: nop %edx, a hint nop like endbr64 itself */
+    return 1;
+  }
   if (n >= 3 && memcmp(b, mov_rsp_rbp, 3) == 0) return emulate_as(out, OP_MOV_RSP_RBP, 3), 1;
-  if (b[0] == 0x90) return emulate_as(out, OP_NOP, 1), 1;
+  if (b[0] == 0x90) {
+    emulate_as(out, OP_NOP, 1);
+    out->resume_next = 1;
+    return 1;
+  }
   if (b[0] >= 0x50 && b[0] <= 0x57) {
     emulate_as(out, OP_PUSH, 1);
     out->reg = (uint8_t)(b[0] - 0x50);

@@ -30,8 +30,23 @@ int lt_bp_insert(lt_process *p, lt_breakpoint *bp) {
   return 0;
 }
 
+/* Threads that hit bp and whose kernel pc is past it (pc_ahead) must go on
+ * from the cache's pc once its bytes are the program's again. */
+static void rewind_threads(lt_process *p, const lt_breakpoint *bp) {
+  for (lt_process *q = p->tracer->procs; q; q = q->next) {
+    if (lt_process_mem_owner(q) != lt_process_mem_owner(p)) continue;
+    uint64_t k;
+    void *v;
+    for (size_t i = 0; hm_next(&q->threads, &i, &k, &v);) {
+      lt_thread *t = v;
+      if (t->bp == bp && t->pc_ahead) t->regs_dirty = true;
+    }
+  }
+}
+
 int lt_bp_restore(lt_process *p, lt_breakpoint *bp) {
   if (!bp->inserted) return 0;
+  rewind_threads(p, bp);
   if (lt_mem_write_raw(p, bp->addr, &bp->orig, 1) != 1)
     return lt_fail_errno(p->tracer, "process %d: cannot remove breakpoint at 0x%llx",
                          (int)p->pid, (unsigned long long)bp->addr);

@@ -175,8 +175,12 @@ static void stopped_by_signal(lt_thread *t, int sig) {
 /* One of our int3s: rewind to it and report the hit; the thread keeps the
  * breakpoint (Delve's CurrentBreakpoint) until it resumes. */
 static void hit_breakpoint(lt_thread *t, lt_breakpoint *bp) {
-  arch_set_pc(&t->regs, bp->addr);
-  t->regs_dirty = true;
+  arch_set_pc(&t->regs, bp->addr); /* what the user sees */
+  if (bp->planned && bp->plan.resume_next && !t->regs_dirty) {
+    t->pc_ahead = true; /* no register write when it goes on (stepover.c) */
+  } else {
+    t->regs_dirty = true;
+  }
   t->cause.kind = LT_CAUSE_BREAKPOINT;
   t->cause.pc = bp->addr;
   lt_thread_set_state(t, LT_STOPPED_BREAKPOINT);

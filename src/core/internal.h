@@ -38,6 +38,8 @@ struct lt_thread {
   int signal;            /* delivered by the next resume */
   bool interrupt_pending; /* a PTRACE_INTERRUPT not yet absorbed */
   bool regs_valid, regs_dirty;
+  bool pc_ahead; /* the kernel's pc is one past the cache's: a hit whose plan
+                    resumes where the trap left it (arch_plan.resume_next) */
   arch_regs regs;
   bool in_events; /* listed in proc->events this round */
   bool exit_reported; /* its thread_exit event was given already */
@@ -101,7 +103,6 @@ struct lt_process {
   bool sys_via_seccomp;  /* the wanted syscalls all stop through the filter (set with sys_filter) */
   bool must_follow;      /* a child that cannot be let go (seccomp filter, shared memory) */
   uint64_t mods_stamp; /* stats.stops at the last refresh, +1 */
-  uint64_t syscalls_base; /* the tracer's syscall count when it was traced */
   lt_process *next;
 };
 
@@ -153,6 +154,9 @@ long lt_ptrace(lt_tracer *tr, int request, pid_t tid, void *addr, void *data);
 long lt_ptrace_q(lt_tracer *tr, int request, pid_t tid, void *addr, void *data);
 
 /* wait.c: the one waitpid loop, the tid table and the orphans. */
+/* A ptrace or wait call made for tid: counted for the tracer and for the
+ * process of that thread (p:stats()). */
+void lt_count_syscall(lt_tracer *tr, pid_t tid);
 /* One wait status for `tid` (-1: any). Returns the tid, 0 on timeout, -1 on
  * error (EINTR when lt_tracer_interrupt was called). deadline < 0: none. */
 int lt_wait_event(lt_tracer *tr, pid_t tid, int *status, double deadline);

@@ -98,7 +98,7 @@ typedef struct {
   uint64_t steps;     /* single-steps over a breakpoint */
   uint64_t emulated;  /* step-overs done by emulation */
   uint64_t displaced; /* step-overs done by an out-of-line copy */
-  uint64_t syscalls;  /* ptrace and wait calls of the tracer since this process was traced */
+  uint64_t syscalls;  /* ptrace and wait calls made for its threads */
   double tracer_s;    /* time spent inside cont/wait_stop */
 } lt_stats;
 
@@ -123,7 +123,7 @@ lt_pstate lt_process_state(const lt_process *p);
 int lt_process_spawned(const lt_process *p);
 /* After exit: 1 and *code when it exited, 0 and *signo when signaled. */
 int lt_process_exit(const lt_process *p, int *code, int *signo);
-const lt_stats *lt_process_stats(lt_process *p);
+const lt_stats *lt_process_stats(const lt_process *p);
 
 /* Live threads (not zombies, not exited), ordered by tid. */
 size_t lt_process_threads(const lt_process *p, lt_thread **out, size_t max);

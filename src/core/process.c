@@ -34,7 +34,6 @@ lt_process *lt_process_new(lt_tracer *tr, pid_t pid, bool spawned) {
   lt_modules_init(&p->mods);
   p->mods.warn = module_warning;
   p->mods.warn_ud = p;
-  p->syscalls_base = tr->syscalls;
   p->next = tr->procs;
   tr->procs = p;
   return p;
@@ -195,10 +194,7 @@ pid_t lt_process_pid(const lt_process *p) { return p->pid; }
 lt_pstate lt_process_state(const lt_process *p) { return p->state; }
 int lt_process_spawned(const lt_process *p) { return p->spawned; }
 int lt_process_must_follow(const lt_process *p) { return p->must_follow; }
-const lt_stats *lt_process_stats(lt_process *p) {
-  p->stats.syscalls = p->tracer->syscalls - p->syscalls_base;
-  return &p->stats;
-}
+const lt_stats *lt_process_stats(const lt_process *p) { return &p->stats; }
 
 int lt_process_exit(const lt_process *p, int *code, int *signo) {
   *code = p->exit_code;

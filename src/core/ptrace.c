@@ -33,7 +33,7 @@ static const char *request_name(int request) {
 }
 
 long lt_ptrace_q(lt_tracer *tr, int request, pid_t tid, void *addr, void *data) {
-  tr->syscalls++;
+  lt_count_syscall(tr, tid);
   return ptrace((enum __ptrace_request)request, tid, addr, data);
 }
 

@@ -67,6 +67,10 @@ bool lt_stepover_nonstop_ready(const lt_breakpoint *bp) {
  * thread is stopped, re-insert. */
 int lt_bp_step_over(lt_thread *t, lt_breakpoint *bp) {
   lt_process *p = t->proc;
+  if (t->pc_ahead && !t->regs_dirty && bp->planned && bp->plan.resume_next) {
+    p->stats.emulated++; /* the kernel's pc is already where it goes on */
+    return 0;
+  }
   if (!bp->planned) bp_plan(p, bp);
   if (bp->plan.kind == ARCH_PLAN_EMULATE) {
     if (lt_thread_load_regs(t) < 0) return -1;

@@ -34,6 +34,7 @@ lt_thread *lt_thread_new(lt_process *p, pid_t tid, lt_state st) {
 void lt_thread_set_state(lt_thread *t, lt_state st) {
   if (lt_state_is_stopped(t->state) && !lt_state_is_stopped(st)) t->regs_valid = false;
   if (st != LT_STOPPED_BREAKPOINT) t->bp = NULL;
+  if (!lt_state_is_stopped(st)) t->pc_ahead = false;
   t->state = st;
 }
 
@@ -70,6 +71,7 @@ int lt_thread_load_regs(lt_thread *t) {
   if (lt_ptrace(t->proc->tracer, PTRACE_GETREGS, t->tid, 0, &t->regs) < 0) return -1;
   t->regs_valid = true;
   t->regs_dirty = false;
+  t->pc_ahead = false;
   return 0;
 }
 
@@ -77,6 +79,7 @@ int lt_thread_flush_regs(lt_thread *t) {
   if (!t->regs_dirty) return 0;
   if (lt_ptrace(t->proc->tracer, PTRACE_SETREGS, t->tid, 0, &t->regs) < 0) return -1;
   t->regs_dirty = false;
+  t->pc_ahead = false;
   return 0;
 }
 

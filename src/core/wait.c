@@ -16,6 +16,12 @@ double lt_now(void) {
   return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+void lt_count_syscall(lt_tracer *tr, pid_t tid) {
+  tr->syscalls++;
+  lt_thread *t = tid > 0 ? lt_tracer_thread(tr, tid) : NULL;
+  if (t) t->proc->stats.syscalls++;
+}
+
 static int wait_fail(lt_tracer *tr, pid_t tid) { return lt_fail_errno(tr, "waitpid(%d)", (int)tid); }
 
 static int wait_flags(lt_tracer *tr, pid_t tid, int *status, double deadline, int flags) {
@@ -25,8 +31,8 @@ static int wait_flags(lt_tracer *tr, pid_t tid, int *status, double deadline, in
         tr->interrupted = 0;
         return lt_fail(tr, EINTR, "interrupted");
       }
-      tr->syscalls++;
       pid_t r = waitpid(tid, status, flags);
+      lt_count_syscall(tr, r > 0 ? r : tid);
       if (r > 0) return r;
       if (errno != EINTR) return wait_fail(tr, tid);
     }
@@ -44,8 +50,8 @@ static int wait_flags(lt_tracer *tr, pid_t tid, int *status, double deadline, in
       rc = lt_fail(tr, EINTR, "interrupted");
       break;
     }
-    tr->syscalls++;
     pid_t r = waitpid(tid, status, flags | WNOHANG);
+    lt_count_syscall(tr, r > 0 ? r : tid);
     if (r != 0) {
       rc = r > 0 ? r : wait_fail(tr, tid);
       break;
@@ -72,7 +78,7 @@ int lt_wait_event(lt_tracer *tr, pid_t tid, int *status, double deadline) {
 }
 
 int lt_wait_ready(lt_tracer *tr, pid_t tid, int *status) {
-  tr->syscalls++;
+  lt_count_syscall(tr, tid);
   return waitpid(tid, status, __WALL | WNOHANG) == tid;
 }
 
