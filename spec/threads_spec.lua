@@ -103,3 +103,67 @@ describe("threads", function()
     assert.are.equal("Exited", worker.state)
   end)
 end)
+
+describe("threads blocked in a syscall during all-stop rounds", function()
+  -- idle: a worker calls f() 2000 times while main waits in pthread_join
+  -- and a sleeper in read(). They are interrupted once, found in a syscall
+  -- and resumed with PTRACE_SYSCALL: the next rounds leave them be (their
+  -- syscall's exit stops them before any code of theirs runs).
+  local function idle(mode, opts)
+    local out = H.tmpname()
+    opts.stdout = out
+    local p = assert(lutra.spawn({H.target("idle"), "2000", mode}, opts))
+    return p, out
+  end
+
+  it("cost about one stop per hit, and go on when their syscall returns while it runs", function()
+    local p, out = idle("pipe", {})
+    local bp = p:break_at("f", function() end)
+    assert.are.same({reason = "exited", code = 0}, p:run({timeout = 30}))
+    assert.are.equal("woke=1 calls=2000\n", H.slurp(out))
+    assert.are.equal(2000, bp.hits)
+    local s = p:stats()
+    -- all-stop without parking: 3 stops per hit (every idle thread interrupted)
+    assert.is_true(s.stops_per_hit <= 1.2, string.format("%.2f stops per hit", s.stops_per_hit))
+  end)
+
+  it("are stopped to the script: state, registers, and their syscall returning in the round runs nothing", function()
+    local fifo = H.tmpname()
+    os.remove(fifo)
+    assert(os.execute("mkfifo " .. fifo))
+    local w = assert(io.open(fifo, "r+")) -- a writer, so that the child's open does not block
+    local p, out = idle("stdin", {stdin = fifo})
+    local woke = p:symbol("woke")
+    local checked = false
+    p:break_at("f", function(t, bp)
+      if bp.hits ~= 1000 then return end
+      local sleeper
+      for _, u in ipairs(p:threads()) do
+        if u ~= t and u.tid ~= p.pid then sleeper = u end
+      end
+      assert.are.equal("Stopped", sleeper.state)
+      w:write("x")
+      w:flush() -- its read returns now, in the middle of this round
+      -- wait for the kernel's answer: the sleeper in a tracing stop (right),
+      -- or running its code (woke = 1), or gone
+      local stat = "/proc/" .. p.pid .. "/task/" .. sleeper.tid .. "/stat"
+      local deadline = os.time() + 10
+      local state
+      repeat
+        state = (H.slurp(stat) or ""):match("%) (%a)")
+        assert(os.time() <= deadline, "the sleeper never stopped nor ran")
+      until state == "t" or state == nil or p:unpack("<i4", woke) == 1
+      assert.are.equal(0, p:unpack("<i4", woke))
+      assert.are.equal("t", state)
+      local r = sleeper:regs() -- a real stop for the script's asking
+      assert.is_truthy(r.pc)
+      assert.are.equal("Stopped", sleeper.state)
+      checked = true
+    end)
+    assert.are.same({reason = "exited", code = 0}, p:run({timeout = 30}))
+    w:close()
+    os.remove(fifo)
+    assert.is_true(checked)
+    assert.are.equal("woke=1 calls=2000\n", H.slurp(out))
+  end)
+end)

@@ -457,6 +457,47 @@ static void handle_syscall(lt_thread *t) {
   lt_events_add(t);
 }
 
+/* A syscall stop of a thread parked in a syscall (round.c): the restart of
+ * the call it was interrupted in (it stays parked), or its exit: it is
+ * about to run its own code, so it goes on if its process runs, and stays
+ * stopped, for real now, if the process is (or is being) stopped. */
+static void handle_parked_syscall(lt_thread *t) {
+  lt_process *p = t->proc;
+  struct __ptrace_syscall_info si;
+  memset(&si, 0, sizeof si);
+  long n = lt_ptrace_q(p->tracer, PTRACE_GET_SYSCALL_INFO, t->tid, (void *)sizeof si, &si);
+  if (n > 0 && si.op == PTRACE_SYSCALL_INFO_ENTRY) {
+    lt_thread_resume(t, PTRACE_SYSCALL, 0); /* ESRCH: its exit will come */
+    return;
+  }
+  t->sys_parked = false;
+  if (t->state == LT_RUNNING && !p->settling && p->state != LT_PS_STOPPED) {
+    lt_thread_resume(t, lt_resume_request(t), 0);
+    return;
+  }
+  t->cause.kind = LT_CAUSE_STOPPED;
+  lt_thread_set_state(t, LT_STOPPED);
+}
+
+/* A stop of a parked thread: its syscall's (handled above), or anything
+ * else, which ends the parking. Returns true when the status is dealt with. */
+static bool parked_status(lt_thread *t, int status) {
+  lt_process *p = t->proc;
+  if (WSTOPSIG(status) == (SIGTRAP | 0x80) && (status >> 16) == 0) {
+    handle_parked_syscall(t);
+    return true;
+  }
+  if (lt_thread_lazy(t) && p->state == LT_PS_STOPPED && !p->settling) {
+    /* its process is stopped for the script: the next cont decodes it */
+    t->held_status = status;
+    t->has_held = true;
+    return true;
+  }
+  t->sys_parked = false;
+  if (t->state == LT_STOPPED) lt_thread_set_state(t, LT_RUNNING); /* a round stops it again */
+  return false;
+}
+
 static void debug_status(lt_thread *t, int status) {
   fprintf(stderr, "lutra: [%d/%d %s] ", (int)t->proc->pid, (int)t->tid, lt_state_name(t->state));
   if (WIFEXITED(status))
@@ -480,6 +521,7 @@ void lt_handle_status(lt_tracer *tr, lt_thread *t, int status) {
     lt_ptrace_q(t->proc->tracer, PTRACE_CONT, t->tid, 0, 0);
     return;
   }
+  if (t->sys_parked && parked_status(t, status)) return;
   int sig = WSTOPSIG(status), event = status >> 16;
   t->regs_valid = false;
   switch (event) {

@@ -13,7 +13,7 @@ int lt_inject_thread(lt_process *p, bool leave_exec, lt_thread **out) {
   *out = NULL;
   for (size_t i = 0; hm_next(&p->threads, &i, &k, &v);) {
     lt_thread *t = v;
-    if (!lt_state_is_stopped(t->state) || t->state == LT_STOPPED_EXITING) continue;
+    if (!lt_state_is_stopped(t->state) || t->state == LT_STOPPED_EXITING || lt_thread_lazy(t)) continue;
     if (lt_thread_load_regs(t) < 0) continue;
     if (!arch_in_syscall(&t->regs)) {
       *out = t;

@@ -51,6 +51,12 @@ struct lt_thread {
   bool at_exec; /* stopped at its exec event: execve is complete, a syscall may be injected */
   bool in_vfork; /* past its vfork: parked in the kernel until the child execs or exits
                     (PTRACE_EVENT_VFORK_DONE); no round waits for it */
+  bool sys_parked; /* blocked in a syscall, resumed with PTRACE_SYSCALL: it stops at the
+                      syscall's exit before running any code of its own, so rounds need
+                      not interrupt it (round.c); "lazy" while its process is stopped */
+  bool has_held; /* a status of a lazy thread that came while its process was stopped */
+  int held_status;
+  unsigned busy_streak; /* rounds it was interrupted outside a syscall (when to look again) */
   unsigned watch_gen; /* the process's watch_gen its debug registers hold */
 };
 
@@ -205,6 +211,10 @@ lt_process *lt_process_mem_owner(const lt_process *p);
 /* A thread that cannot run now whatever lutra does: a zombie leader, a
  * thread parked in vfork. A round neither interrupts nor waits for it. */
 bool lt_thread_parked(const lt_thread *t);
+/* Stopped for lutra and the script, but not in a ptrace-stop: a thread
+ * parked in a syscall (sys_parked) while its process is stopped. What needs
+ * a real stop (registers, stepping, detach) unparks it first (step.c). */
+bool lt_thread_lazy(const lt_thread *t);
 void lt_process_drop_threads(lt_process *p, lt_state final);
 bool lt_process_others_running(const lt_process *p, const lt_thread *t);
 size_t lt_process_live_threads(const lt_process *p);
@@ -255,6 +265,10 @@ void lt_events_clear(lt_process *p);
  * stops. 0: it stopped with nothing to report (a step done, an interrupt,
  * a call's return); 1: it reported an event, kept as its cause; -1. */
 int lt_run_alone(lt_thread *t, int request, double timeout);
+/* A lazy thread (thread.c) really stopped: interrupted and waited for.
+ * 0 (also when it was not lazy), -1. */
+int lt_thread_unpark(lt_thread *t);
+int lt_process_unpark_all(lt_process *p);
 int lt_step_thread(lt_thread *t);
 /* A thread's stop, kept while it runs injected code (rr's
  * AutoRemoteSyscalls): restore puts it back (the registers too when

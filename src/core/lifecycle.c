@@ -171,6 +171,8 @@ static int detach(lt_process *p) {
   if (p->state == LT_PS_EXITED) return lt_fail(tr, LT_EEXITED, "process exited");
   if (p->state == LT_PS_RUNNING && lt_stop(p) < 0) return -1;
   if (p->state == LT_PS_EXITED) return lt_fail(tr, LT_EEXITED, "process exited");
+  if (lt_process_unpark_all(p) < 0) return -1; /* PTRACE_DETACH wants a real stop */
+  if (p->state == LT_PS_EXITED) return lt_fail(tr, LT_EEXITED, "process exited");
   drain_traps(p);
   if (p->state == LT_PS_EXITED) return lt_fail(tr, LT_EEXITED, "process exited");
   lt_usdt_release_all(p); /* the USDT semaphores lutra raised */

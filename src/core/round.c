@@ -20,8 +20,10 @@ static void take_ready(lt_process *p) {
   size_t n = 0;
   uint64_t k;
   void *v;
-  for (size_t i = 0; n < 64 && hm_next(&p->threads, &i, &k, &v);)
-    if (((lt_thread *)v)->state == LT_RUNNING) tids[n++] = ((lt_thread *)v)->tid;
+  for (size_t i = 0; n < 64 && hm_next(&p->threads, &i, &k, &v);) {
+    lt_thread *t = v; /* a parked thread is not waited for (settle) */
+    if (t->state == LT_RUNNING && !t->sys_parked && !lt_thread_parked(t)) tids[n++] = t->tid;
+  }
   for (size_t i = 0; i < n && p->state != LT_PS_EXITED; i++) {
     int st;
     if (lt_wait_ready(p->tracer, tids[i], &st)) lt_decode_status(p->tracer, tids[i], st);
@@ -89,6 +91,13 @@ int lt_settle(lt_process *p, bool force, double deadline) {
         parked = true;
         continue;
       }
+      if (t->state == LT_RUNNING && t->sys_parked && p->settling) {
+        /* blocked in a syscall, its exit will stop it before it runs any
+         * code of its own: stopped as far as the round goes ("lazy") */
+        t->cause.kind = LT_CAUSE_STOPPED;
+        lt_thread_set_state(t, LT_STOPPED);
+        continue;
+      }
       if (t->state == LT_RUNNING && p->settling && lt_thread_interrupt(t) < 0) return -1;
       if (lt_state_is_running(t->state)) running = true;
     }
@@ -150,6 +159,24 @@ int lt_stop(lt_process *p) {
   return rc;
 }
 
+/* Resumes an interrupted thread (cause stopped, nothing to deliver) that
+ * sits in a blocking syscall with PTRACE_SYSCALL, parked: the next rounds
+ * need not interrupt it (decode.c stops it at the syscall's exit). Looking
+ * costs a GETREGS, so a thread found running its own code is looked at
+ * again only after 1, 2, 4 ... 64 rounds. */
+static bool park(lt_thread *t) {
+  lt_process *p = t->proc;
+  if (t->state != LT_STOPPED || t->cause.kind != LT_CAUSE_STOPPED || t->signal || t->group_stopped ||
+      p->trace_syscalls || t->sys_want_exit || t->regs_dirty || t->at_exec)
+    return false;
+  unsigned n = ++t->busy_streak;
+  if (n > 64) n = t->busy_streak = 64;
+  if ((n & (n - 1)) != 0) return false; /* not a power of two: not now */
+  if (lt_thread_load_regs(t) < 0 || !arch_in_syscall(&t->regs)) return false;
+  t->busy_streak = 0;
+  return true;
+}
+
 int lt_cont(lt_process *p) {
   lt_tracer *tr = p->tracer;
   if (p->state == LT_PS_EXITED && p->final_round_given && p->nevents) {
@@ -164,6 +191,16 @@ int lt_cont(lt_process *p) {
   lt_process_free_dead(p);
   uint64_t k;
   void *v;
+  /* Statuses of lazy threads that came while the process was stopped: an
+   * event among them is the next round's (its thread stays stopped). */
+  for (size_t i = 0; hm_next(&p->threads, &i, &k, &v);) {
+    lt_thread *t = v;
+    if (!t->has_held) continue;
+    t->has_held = false;
+    t->sys_parked = false;
+    lt_thread_set_state(t, LT_RUNNING);
+    lt_handle_status(tr, t, t->held_status);
+  }
   /* Step every thread that reported a breakpoint over it, so that the
    * breakpoint can stay in memory. A thread merely stopped with its pc on
    * a breakpoint (interrupted just before the int3) has not hit it yet:
@@ -188,11 +225,17 @@ int lt_cont(lt_process *p) {
   }
   for (size_t i = 0; hm_next(&p->threads, &i, &k, &v);) {
     lt_thread *t = v;
+    if (lt_thread_lazy(t)) { /* still in its syscall, which will stop it */
+      lt_thread_set_state(t, LT_RUNNING);
+      continue;
+    }
     if (!lt_state_is_stopped(t->state) || t->in_events) continue;
+    bool parks = park(t);
     int sig = t->signal;
     t->signal = 0;
     bool exiting = t->state == LT_STOPPED_EXITING;
-    int req = exiting ? PTRACE_CONT : lt_resume_request(t);
+    int req = exiting ? PTRACE_CONT : parks ? PTRACE_SYSCALL : lt_resume_request(t);
+    t->sys_parked = parks;
     if (lt_thread_resume(t, req, sig) < 0 && tr->errcode != ESRCH) {
       account(p, t0);
       return -1;

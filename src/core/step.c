@@ -39,6 +39,53 @@ int lt_run_alone(lt_thread *t, int request, double timeout) {
   return 1;
 }
 
+int lt_thread_unpark(lt_thread *t) {
+  if (!lt_thread_lazy(t)) return 0;
+  lt_tracer *tr = t->proc->tracer;
+  t->sys_parked = false; /* its syscall stop, if first, is just a stop */
+  lt_thread_set_state(t, LT_RUNNING);
+  if (lt_thread_interrupt(t) < 0) return -1;
+  while (lt_state_is_running(t->state)) {
+    int r = lt_decode_next(tr, t->tid, -1);
+    if (r > 0) continue;
+    if (tr->errcode == EINTR) continue; /* kept: the thread must be stopped */
+    if (tr->errcode == ECHILD) {
+      lt_decode_vanished(t);
+      break;
+    }
+    return -1;
+  }
+  return 0;
+}
+
+int lt_process_unpark_all(lt_process *p) {
+  uint64_t k;
+  void *v;
+  for (size_t i = 0; hm_next(&p->threads, &i, &k, &v);)
+    if (lt_thread_unpark(v) < 0) return -1;
+  return 0;
+}
+
+/* The registers of a stopped thread; a lazy one is stopped for real first. */
+int lt_thread_get_regs(lt_thread *t, arch_regs *r) {
+  if (!lt_state_is_stopped(t->state)) return lt_misuse_state(t, "get registers");
+  if (lt_thread_unpark(t) < 0) return -1;
+  if (!lt_state_is_stopped(t->state)) return lt_misuse_state(t, "get registers");
+  if (lt_thread_load_regs(t) < 0) return -1;
+  *r = t->regs;
+  return 0;
+}
+
+int lt_thread_set_regs(lt_thread *t, const arch_regs *r) {
+  if (!lt_state_is_stopped(t->state)) return lt_misuse_state(t, "set registers");
+  if (lt_thread_unpark(t) < 0) return -1;
+  if (!lt_state_is_stopped(t->state)) return lt_misuse_state(t, "set registers");
+  t->regs = *r;
+  t->regs_valid = true;
+  t->regs_dirty = true;
+  return 0;
+}
+
 /* Single-steps t. 0: the step is done; 1: the thread reported another
  * event first, kept as its cause. */
 int lt_step_thread(lt_thread *t) { return lt_run_alone(t, PTRACE_SINGLESTEP, -1); }

@@ -107,6 +107,7 @@ int lt_thread_step(lt_thread *t) {
   if (!lt_state_is_stopped(t->state)) return lt_misuse_state(t, "single step");
   if (t->state == LT_STOPPED_EXITING) return lt_misuse_state(t, "single step");
   lt_process *p = t->proc;
+  if (lt_thread_unpark(t) < 0) return -1;
   lt_events_remove(t);
   if (lt_thread_load_regs(t) < 0) return -1;
   lt_breakpoint *bp = lt_bp_at(p, arch_pc(&t->regs));

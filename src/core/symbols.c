@@ -200,6 +200,7 @@ int lt_source_of(lt_process *p, uint64_t addr, const char **file, int *line) {
 int lt_backtrace(lt_thread *t, uint64_t *pcs, size_t max) {
   lt_process *p = t->proc;
   if (!lt_state_is_stopped(t->state)) return lt_misuse_state(t, "unwind");
+  if (lt_thread_unpark(t) < 0) return -1;
   if (t->pc_ahead) t->regs_dirty = true; /* the kernel's pc must be the cache's */
   if (lt_thread_flush_regs(t) < 0) return -1; /* libdwfl reads the kernel's copy */
   lt_dwarf *d = dwarf_of(p);

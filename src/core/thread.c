@@ -38,6 +38,8 @@ void lt_thread_set_state(lt_thread *t, lt_state st) {
   t->state = st;
 }
 
+bool lt_thread_lazy(const lt_thread *t) { return t->sys_parked && t->state == LT_STOPPED; }
+
 bool lt_thread_parked(const lt_thread *t) {
   return t->state == LT_EXITING || (t->in_vfork && t->state == LT_RUNNING);
 }
@@ -68,6 +70,8 @@ void lt_process_free_dead(lt_process *p) {
 
 int lt_thread_load_regs(lt_thread *t) {
   if (t->regs_valid) return 0;
+  if (lt_thread_lazy(t)) /* not in a ptrace-stop: unpark it first (step.c) */
+    return lt_fail(t->proc->tracer, EAGAIN, "thread %d is parked in a syscall", (int)t->tid);
   if (lt_ptrace(t->proc->tracer, PTRACE_GETREGS, t->tid, 0, &t->regs) < 0) return -1;
   t->regs_valid = true;
   t->regs_dirty = false;
@@ -147,21 +151,6 @@ int lt_thread_cause(lt_thread *t, lt_cause *c) {
   default:
     return lt_misuse_state(t, "get stop cause");
   }
-}
-
-int lt_thread_get_regs(lt_thread *t, arch_regs *r) {
-  if (!lt_state_is_stopped(t->state)) return lt_misuse_state(t, "get registers");
-  if (lt_thread_load_regs(t) < 0) return -1;
-  *r = t->regs;
-  return 0;
-}
-
-int lt_thread_set_regs(lt_thread *t, const arch_regs *r) {
-  if (!lt_state_is_stopped(t->state)) return lt_misuse_state(t, "set registers");
-  t->regs = *r;
-  t->regs_valid = true;
-  t->regs_dirty = true;
-  return 0;
 }
 
 int lt_thread_peek(lt_thread *t, uint64_t addr, void *buf, size_t len, size_t *done) {
