@@ -164,6 +164,31 @@ int lt_thread_set_regs(lt_thread *t, const arch_regs *r) {
   return 0;
 }
 
+/* The floating-point registers of this stop: valid while no stop has
+ * happened in the process since they were read (a resumed thread stops
+ * again only through a new stop). */
+int lt_thread_get_fpregs(lt_thread *t, arch_fpregs *f) {
+  if (!lt_state_is_stopped(t->state)) return lt_misuse_state(t, "get floating-point registers");
+  if (!t->fpregs_valid || t->fpregs_stamp != t->proc->stats.stops) {
+    if (ptrace(PTRACE_GETFPREGS, t->tid, 0, &t->fpregs) < 0)
+      return lt_fail_errno(t->proc->tracer, "ptrace(GETFPREGS) thread %d", (int)t->tid);
+    t->fpregs_valid = true;
+    t->fpregs_stamp = t->proc->stats.stops;
+  }
+  *f = t->fpregs;
+  return 0;
+}
+
+int lt_thread_set_fpregs(lt_thread *t, const arch_fpregs *f) {
+  if (!lt_state_is_stopped(t->state)) return lt_misuse_state(t, "set floating-point registers");
+  if (ptrace(PTRACE_SETFPREGS, t->tid, 0, f) < 0)
+    return lt_fail_errno(t->proc->tracer, "ptrace(SETFPREGS) thread %d", (int)t->tid);
+  t->fpregs = *f;
+  t->fpregs_valid = true;
+  t->fpregs_stamp = t->proc->stats.stops;
+  return 0;
+}
+
 int lt_thread_peek(lt_thread *t, uint64_t addr, void *buf, size_t len, size_t *done) {
   if (!lt_state_is_stopped(t->state)) return lt_misuse_state(t, "peek text");
   ssize_t n = lt_read(t->proc, addr, buf, len);
