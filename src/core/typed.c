@@ -329,6 +329,24 @@ static int value_at_loc(lt_process *p, lt_dwframe *fr, Dwarf_Die *die, const lt_
   return 0;
 }
 
+/* Whether a function is C or C++ (or has no language said): its ABI is
+ * the one arch_arg_place knows. Go (its own register ABI) and Rust are
+ * left to their own readers. */
+static int c_like(const lt_dwfunc *fn) {
+  Dwarf_Die d = fn->die, cu;
+  if (!dwarf_diecu(&d, &cu, NULL, NULL)) return 1;
+  int lang = dwarf_srclang(&cu);
+  switch (lang) {
+  case -1: case DW_LANG_C89: case DW_LANG_C: case DW_LANG_C99: case DW_LANG_C11:
+  case DW_LANG_C_plus_plus: case DW_LANG_C_plus_plus_03: case DW_LANG_C_plus_plus_11:
+  case DW_LANG_C_plus_plus_14: case DW_LANG_ObjC: case DW_LANG_ObjC_plus_plus:
+  case DW_LANG_Mips_Assembler:
+    return 1;
+  default:
+    return lang >= 0x8000; /* vendor languages: as C */
+  }
+}
+
 /* The function of frame 0: the innermost inlined instance at pc, but the
  * out-of-line function at its own first instruction (where a breakpoint on
  * its name stops, before any code inlined into it has begun). */
@@ -337,6 +355,11 @@ static const lt_dwfunc *function_here(lt_thread *t, lt_dwframe *fr, tfile *tf) {
   const lt_dwfunc *fn = lt_dwvars_function(tf->vars, pc, 1);
   if (!fn || fn->entry != pc) fn = lt_dwvars_function(tf->vars, pc, 0);
   warn_once(t->proc, tf); /* reading the units may have found them corrupt */
+  if (fn && !c_like(fn)) {
+    lt_fail(t->proc->tracer, LT_ENODWARF, "thread %d: the code at 0x%llx is not C or C++: lutra types only those",
+            (int)t->tid, (unsigned long long)fr->pc);
+    return NULL;
+  }
   if (!fn) lt_fail(t->proc->tracer, LT_ENODWARF, "thread %d: no DWARF function at 0x%llx", (int)t->tid,
                    (unsigned long long)fr->pc);
   return fn;
@@ -413,7 +436,7 @@ int lt_thread_var(lt_thread *t, const char *name, lt_value *v, lt_valbuf *buf) {
   if (found) {
     const lt_type *ty = lt_type_attr(c, &die);
     /* a parameter at the first instruction: where the ABI passed it */
-    if (fn && at_entry(&fr, fn) && dwarf_tag(&die) == DW_TAG_formal_parameter) {
+    if (fn && c_like(fn) && at_entry(&fr, fn) && dwarf_tag(&die) == DW_TAG_formal_parameter) {
       const plan *pl = plan_of(p, tf, fn);
       for (size_t i = 0; pl && i < fn->nparams; i++) {
         if (fn->params[i].has_die && fn->params[i].die.addr == die.addr) {
@@ -473,6 +496,9 @@ int lt_thread_return_value(lt_thread *t, uint64_t fn_entry, lt_value *v, lt_valb
   /* fn_entry is where the breakpoint was: the function's first
    * instruction, or past a prologue (Go's stack check) */
   if (!fn) return lt_fail(p->tracer, LT_ENODWARF, "no DWARF for the function at 0x%llx", (unsigned long long)fn_entry);
+  if (!c_like(fn))
+    return lt_fail(p->tracer, LT_ENODWARF, "the function at 0x%llx is not C or C++: lutra types only those",
+                   (unsigned long long)fn_entry);
   const plan *pl = plan_of(p, tf, fn);
   if (!pl) return lt_fail(p->tracer, ENOMEM, "out of memory");
   if (pl->ret_void) return 0;
