@@ -572,13 +572,16 @@ static void signature(lt_types *c, const lt_dwfunc *fn, char *buf, size_t len) {
   if (at < len) snprintf(buf + at, len - at, ")");
 }
 
-int lt_process_symbol_at(lt_process *p, uint64_t addr, const char **name, uint64_t *off) {
+int lt_process_symbol_at(lt_process *p, uint64_t addr, char *name, size_t len, uint64_t *off) {
   /* the modules known: a pointer to the stack or the heap must not cost
    * a read of /proc/PID/maps per value printed */
   const lt_module *md = lt_modules_at(p->mods.n ? &p->mods : lt_process_modules(p), addr);
   const lt_sym *y = md && md->syms ? lt_symtab_containing(md->syms, addr - md->bias) : NULL;
   if (!y) return 0;
-  *name = y->name;
+  char *owned = NULL;
+  const char *shown = lt_symtab_display(md->syms, y, &owned); /* demangled, as gdb shows it */
+  snprintf(name, len, "%s", shown ? shown : y->name);
+  free(owned);
   *off = addr - (y->value + md->bias);
   return 1;
 }
@@ -631,9 +634,12 @@ int lt_sigfile_functions(lt_sigfile *f, const char *glob, lt_sig_fn cb, void *ud
     const lt_sym *y = &f->syms->syms[j];
     if (y->type != STT_FUNC && y->type != STT_GNU_IFUNC) continue;
     if (j > 0 && strcmp(f->syms->syms[j - 1].name, y->name) == 0) continue;
-    if (fnmatch(glob, y->name, 0) != 0) continue;
+    if (!lt_symtab_glob(f->syms, y, glob)) continue; /* linkage, demangled or qualified name */
     int have = lt_sigfile_signature(f, y->value, buf, sizeof buf);
-    cb(ud, y->name, y->value, have ? buf : NULL);
+    char *owned = NULL;
+    const char *shown = lt_symtab_display(f->syms, y, &owned);
+    cb(ud, shown ? shown : y->name, y->value, have ? buf : NULL);
+    free(owned);
     n++;
   }
   return n;

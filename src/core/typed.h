@@ -69,8 +69,8 @@ int lt_thread_return_value(lt_thread *t, uint64_t fn_entry, lt_value *v, lt_valb
  * function's DWARF says (float or double), else as a double. */
 int lt_thread_float_arg(lt_thread *t, int n, double *out);
 /* The symbol containing a runtime address, for printing pointers: 1 and
- * its name and the offset into it, 0 when none. */
-int lt_process_symbol_at(lt_process *p, uint64_t addr, const char **name, uint64_t *off);
+ * its name (demangled) and the offset into it, 0 when none. */
+int lt_process_symbol_at(lt_process *p, uint64_t addr, char *name, size_t len, uint64_t *off);
 /* "int price(const struct order *o, double discount)" for the function at
  * a runtime address. */
 int lt_process_signature(lt_process *p, uint64_t addr, char *buf, size_t len);

@@ -288,8 +288,8 @@ static int f_symbol(lua_State *L) {
   lt_process *p;
   lu_value *uv = checkv(L, 1, &p);
   uint64_t a, off;
-  const char *name;
-  if (lt_value_pointer(p, &uv->v, &a) < 0 || a == 0 || !lt_process_symbol_at(p, a, &name, &off)) return 0;
+  char name[512];
+  if (lt_value_pointer(p, &uv->v, &a) < 0 || a == 0 || !lt_process_symbol_at(p, a, name, sizeof name, &off)) return 0;
   lua_pushstring(L, name);
   lua_pushinteger(L, (lua_Integer)off);
   return 2;
@@ -313,8 +313,8 @@ static int f_pointer_info(lua_State *L) {
   lua_setfield(L, -2, "address");
   lua_pushstring(L, tk);
   lua_setfield(L, -2, "target");
-  const char *name;
-  if (a && lt_process_symbol_at(p, a, &name, &off)) {
+  char name[512];
+  if (a && lt_process_symbol_at(p, a, name, sizeof name, &off)) {
     lua_pushstring(L, name);
     lua_setfield(L, -2, "symbol");
     lua_pushinteger(L, (lua_Integer)off);
