@@ -57,11 +57,14 @@ describe("lutra trace with DWARF", function()
     local recs = {}
     for l in out:gmatch("[^\n]+") do recs[#recs + 1] = cjson.decode(l) end
     assert.are.equal("price", recs[1].fn)
-    assert.are.same({name = "o", type = "const struct order *"}, {name = recs[1].args[1].name, type = recs[1].args[1].type})
-    assert.are.same({id = 1, qty = 11, name = "widget", price = 2.5, color = "GREEN"}, recs[1].args[1].deref)
-    assert.are.same({name = "discount", type = "double", value = 0.25}, recs[1].args[2])
-    assert.are.equal(11, recs[1]["return"])
-    assert.are.same({a = 9, b = 4.5}, recs[2]["return"])
+    local a = recs[1].typed.args
+    assert.are.same({name = "o", type = "const struct order *"}, {name = a[1].name, type = a[1].type})
+    assert.are.same({id = 1, qty = 11, name = "widget", price = 2.5, color = "GREEN"}, a[1].deref)
+    assert.are.same({name = "discount", type = "double", value = 0.25}, a[2])
+    assert.are.equal(11, recs[1].typed["return"])
+    assert.are.same({a = 9, b = 4.5}, recs[2].typed["return"])
+    -- the raw registers stay beside them, as without DWARF
+    assert.are.equal(3, #recs[1].args)
   end)
 
   -- gdb: info functions ^price -> int price(const struct order *, double);
