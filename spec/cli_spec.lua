@@ -231,8 +231,9 @@ describe("lutra trace", function()
       if l:match("^%d+ ") then lines[#lines + 1] = l end
     end
     assert.are.equal(12, #lines)
-    assert.matches("^%d+%s+price%(1, 11, %d+%) = 11  [%d.]+ us$", lines[1])
-    assert.matches("^%d+%s+ship%(1, 11, %d+%) = 0  [%d.]+ us$", lines[2])
+    -- demo has DWARF: arguments by name, as many as each function has
+    assert.matches("^%d+%s+price%(qty=1, unit=11%) = 11  [%d.]+ us$", lines[1])
+    assert.matches("^%d+%s+ship%(order=1, amount=11%) = 0  [%d.]+ us$", lines[2])
   end)
 
   it("indents nested calls by depth", function()
@@ -260,6 +261,7 @@ describe("lutra trace", function()
       assert.are.equal("price", o.fn)
       assert.are.equal(n * (10 + n), o.ret)
       assert.are.equal(n, o.args[1])
+      assert.are.same({name = "qty", type = "long int", value = n}, o.typed.args[1]) -- demo has DWARF
       assert.is_number(o.us)
     end
     assert.are.equal(6, n)

@@ -28,13 +28,15 @@ local M = {}
 local Calls = {}
 Calls.__index = Calls
 
---- calls.new{nargs = N, typed = fn(t, bp, call), outputs = {...}}: the
--- outputs are tables with call(self, c) (at the call's end) and optional
--- enter(self, c) (at its entry) and finish(self, info).
+--- calls.new{nargs = N, typed = fn(t, bp, call), typed_return = fn(t,
+-- call), outputs = {...}}: the outputs are tables with call(self, c) (at
+-- the call's end) and optional enter(self, c) (at its entry) and
+-- finish(self, info); typed_return runs at a typed call's return.
 function M.new(opts)
   return setmetatable({
     nargs = opts.nargs or 3,
     typed = opts.typed,
+    typed_return = opts.typed_return,
     outputs = opts.outputs or {},
     stacks = {},   -- nesting key -> open calls, innermost last
     seq = 0,
@@ -95,6 +97,7 @@ function Calls:leave(t, ret)
   local c = st and table.remove(st)
   if not c then return end
   c.ret = ret
+  if c.typed and self.typed_return then self.typed_return(t, c) end
   c.tid = t.tid -- a goroutine may have moved to another thread meanwhile
   c.dur = core.now() - self.t0 - c.start
   self:emit(c)

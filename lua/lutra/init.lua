@@ -50,6 +50,8 @@ end
 
 lutra.stats = require "lutra.stats"
 lutra.report = require "lutra.report"
+lutra.value = require "lutra.value"
+Thread.return_value = lutra.value.return_value
 
 Process.break_at = bps.break_at
 

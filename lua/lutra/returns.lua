@@ -37,7 +37,7 @@ function M.push(p, t, bp)
   if not key then return end
   local frames = s.frames[key]
   if not frames then frames = {}; s.frames[key] = frames end
-  frames[#frames + 1] = {sp = depth, ret = ret, bp = bp, t = t}
+  frames[#frames + 1] = {sp = depth, ret = ret, bp = bp, t = t, entry = t:breakpoint_pc()}
   s.nframes = s.nframes + 1
   if not s.ret_sites[ret] then
     -- Return sites keep their int3 until detach: one is reached only by
@@ -77,7 +77,10 @@ function M.check(p, t, pc)
     if site and top.sp == sp and top.ret == pc then
       s.nframes = s.nframes - 1
       if top.bp.on_return then
+        -- which function returns, for t:return_value() (lutra/value.lua)
+        s.returning_tid, s.returning_fn = t.tid, top.entry or top.bp.address
         local r = call(s, top.bp.on_return, t, t:retval(), top.bp)
+        s.returning_tid, s.returning_fn = nil, nil
         if r ~= nil and r ~= "continue" and (policy == nil or policy == "continue") then policy = r end
       end
     else

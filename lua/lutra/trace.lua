@@ -6,6 +6,7 @@
 -- --chrome, --record.
 local command = require "lutra.command"
 local calls = require "lutra.calls"
+local tv = require "lutra.trace_values"
 
 local M = {}
 
@@ -13,6 +14,7 @@ M.USAGE = [==[
 usage: lutra trace [-c] [--json] [--chrome FILE] [--record FILE] [-f] [-a N]
                    [--max-depth N] [--no-pin] [--stats] [-o FILE]
                    PATTERN... (-- PROGRAM [ARGS...] | -p PID | -p NAME)
+       lutra trace -l PATTERN [FILE | -- PROGRAM | -p PID]
        lutra trace --help
   PATTERN        a function (main), a library's (libc.so.6:malloc), a glob (str*)
   -c             a table of calls and time per function at the end
@@ -20,7 +22,9 @@ usage: lutra trace [-c] [--json] [--chrome FILE] [--record FILE] [-f] [-a N]
   --chrome FILE  the calls as Chrome trace-event JSON (Perfetto, chrome://tracing)
   --record FILE  every call kept for `lutra report FILE`
   -f             follow forks: children are traced too, lines carry their pid
-  -a N           arguments shown per call, 0 to 9 (default 3)
+  -a N           N raw argument registers per call, 0 to 9 (default: the
+                 function's arguments, typed, where it has DWARF; else 3)
+  -l PATTERN     list the matching functions with their signatures and exit
   --max-depth N  text lines for calls at most N deep (default 64); the others
                  are counted in one line at the end (-c, --json, --chrome and
                  --record keep every call)
@@ -45,6 +49,7 @@ local OPTIONS = {
   ["-p"] = {key = "target", value = command.pid_or_name},
   ["--no-pin"] = {key = "no_pin"},
   ["--stats"] = {key = "stats"},
+  ["-l"] = {key = "list", value = command.word("a function pattern")},
   ["-h"] = {key = "help"},
   ["--help"] = {key = "help"},
 }
@@ -55,6 +60,8 @@ local function parse(args)
   if not o then return nil, err end
   o.patterns = patterns
   if o.help then return o end
+  if o.list then return tv.list_options(o) end
+  o.typed = o.nargs == nil -- typed values where DWARF has them, unless -a N
   o.nargs = o.nargs or 3
   o.max_depth = o.max_depth or 64
   if #patterns == 0 then return nil, "no function pattern given" end
@@ -93,11 +100,12 @@ local function outputs(o, files, p)
   if o.count then
     list[#list + 1] = require("lutra.out.count").new(out, {json = o.json})
   elseif o.json then
-    list[#list + 1] = require("lutra.out.json").new(out)
+    list[#list + 1] = require("lutra.out.json").new(out, {format_typed = tv.format_json})
   else
-    list[#list + 1] = require("lutra.out.text").new(out, {max_depth = o.max_depth, pids = o.follow})
+    list[#list + 1] = require("lutra.out.text").new(out, {max_depth = o.max_depth, pids = o.follow,
+      format_typed = tv.format_text})
   end
-  if files.chrome then list[#list + 1] = require("lutra.out.chrome").new(files.chrome) end
+  if files.chrome then list[#list + 1] = require("lutra.out.chrome").new(files.chrome, {format_typed = tv.format_json}) end
   if files.record then
     local lutra = require "lutra"
     list[#list + 1] = require("lutra.out.record").new(files.record, {
@@ -114,6 +122,7 @@ function M.main(args)
     return 2
   end
   if o.help then print(M.USAGE) return 0 end
+  if o.list then return tv.list_main(o, command) end
 
   local files, ferr = open_files(o)
   if not files then return fail(ferr) end
@@ -131,7 +140,9 @@ function M.main(args)
     if r and r.reason ~= "stopped" then return fail("the program ended before its libraries were loaded") end
   end
 
-  local producer = calls.new({nargs = o.nargs, outputs = outputs(o, files, p)})
+  local typed = o.typed and not o.count
+  local producer = calls.new({nargs = o.nargs, outputs = outputs(o, files, p),
+    typed = typed and tv.entry_hook(o) or nil, typed_return = typed and tv.return_hook(o) or nil})
   local probe = producer:probe()
   for _, pat in ipairs(o.patterns) do
     local ok, berr = pcall(p.break_at, p, pat, probe)

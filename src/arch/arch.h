@@ -155,5 +155,58 @@ int arch_sdt_parse(const char *s, size_t len, arch_sdt_operand *op);
 /* REG: the register's value (shifted for the high-byte registers); MEM:
  * the address without the symbol's (base + index * scale + disp). */
 uint64_t arch_sdt_value(const arch_regs *r, const arch_sdt_operand *op);
+/* Floating-point and vector registers (PTRACE_GETFPREGS / SETFPREGS). */
+typedef struct user_fpregs_struct arch_fpregs;
+#define ARCH_NXMM 16
+void arch_xmm_get(const arch_fpregs *f, int n, uint8_t out[16]);
+void arch_xmm_set(arch_fpregs *f, int n, const uint8_t in[16]);
+
+/* DWARF register numbers (the psABI's): the stack pointer and return
+ * address columns, and the bytes of register `regno` at a stop (f may be
+ * NULL when the floating-point registers are not needed). Returns their
+ * count, 0 when the register is not one this file knows. */
+#define ARCH_DWARF_SP 7
+#define ARCH_DWARF_RA 16
+#define ARCH_DWARF_NREGS 67
+/* The registers a callee preserves: rbx, rbp, r12-r15 (bit = DWARF number). */
+#define ARCH_DWARF_CALLEE_SAVED ((1u << 3) | (1u << 6) | (1u << 12) | (1u << 13) | (1u << 14) | (1u << 15))
+size_t arch_dwarf_reg(const arch_regs *r, const arch_fpregs *f, int regno, uint8_t out[16]);
+int arch_dwarf_reg_is_fp(int regno);
+
+/* Where the C ABI passes an argument and a return value, by the scalars
+ * the type is made of (SysV classification of eightbytes). */
+typedef enum { ARCH_SCALAR_INT, ARCH_SCALAR_FLOAT, ARCH_SCALAR_X87 } arch_scalar_kind;
+typedef struct {
+  uint32_t offset, size;
+  arch_scalar_kind kind;
+} arch_scalar;
+
+typedef struct {
+  int in_memory;         /* on the stack: at sp + stack_offset at entry */
+  uint64_t stack_offset;
+  int indirect;          /* the register (or stack slot) holds the object's address */
+  int npieces;           /* else: eightbyte i is in DWARF register piece[i].dwreg */
+  struct {
+    int dwreg;
+    uint32_t offset, size;
+  } piece[2];
+} arch_argloc;
+
+typedef struct {
+  int nint, nsse;
+  uint64_t stack;
+} arch_argstate;
+
+/* Starts placing a function's arguments; `hidden_return`: its return
+ * value is in memory, whose address takes the first integer register. */
+void arch_args_begin(arch_argstate *s, int hidden_return);
+/* The next argument: `size` bytes made of scalars sc[0..n); `by_reference`
+ * for an object the ABI passes by invisible reference (C++). */
+void arch_arg_place(arch_argstate *s, uint64_t size, const arch_scalar *sc, size_t n, int by_reference,
+                    arch_argloc *out);
+/* Where a returned value is once the function has returned. */
+void arch_return_place(uint64_t size, const arch_scalar *sc, size_t n, int by_reference, arch_argloc *out);
+/* The DWARF register of the n-th (1-based) floating-point argument, -1. */
+int arch_float_arg_reg(int n);
 
 #endif

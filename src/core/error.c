@@ -59,6 +59,8 @@ const char *lt_errname(int code) {
   case LT_ENOTCODE: return "ENOTCODE";
   case LT_ENOTGO: return "ENOTGO";
   case LT_ENOTUSDT: return "ENOTUSDT";
+  case LT_ENODWARF: return "ENODWARF";
+  case LT_EOPTIMIZED: return "EOPTIMIZED";
   default: {
     const char *n = strerrorname_np(code);
     return n ? n : "EUNKNOWN";

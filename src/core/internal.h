@@ -58,6 +58,9 @@ struct lt_thread {
   int held_status;
   unsigned busy_streak; /* rounds it was interrupted outside a syscall (when to look again) */
   unsigned watch_gen; /* the process's watch_gen its debug registers hold */
+  bool fpregs_valid; /* fpregs holds the registers of the stop numbered fpregs_stamp */
+  uint64_t fpregs_stamp;
+  arch_fpregs fpregs;
 };
 
 /* A wait status reported for a tid we do not know yet (a new thread's first
@@ -109,6 +112,7 @@ struct lt_process {
   bool sys_via_seccomp;  /* the wanted syscalls all stop through the filter (set with sys_filter) */
   bool must_follow;      /* a child that cannot be let go (seccomp filter, shared memory) */
   uint64_t mods_stamp; /* stats.stops at the last refresh, +1 */
+  struct lt_typed *typed; /* DWARF files and function plans for typed values (typed.c) */
   lt_process *next;
 };
 
@@ -306,6 +310,9 @@ int lt_inject_call(lt_thread *t, uint64_t fn, uint64_t *ret);
 int lt_bp_step_over(lt_thread *t, lt_breakpoint *bp);
 /* Can a hit of bp be stepped over while the other threads run? */
 bool lt_stepover_nonstop_ready(const lt_breakpoint *bp);
+
+/* typed.c */
+void lt_typed_free(lt_process *p);
 
 /* seccomp.c */
 int lt_seccomp_install(lt_process *p, const uint8_t *set);

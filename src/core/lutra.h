@@ -28,6 +28,8 @@ enum {
   LT_ENOTCODE,       /* an address outside executable memory (a breakpoint into data) */
   LT_ENOTGO,         /* not in Go code, or no goroutine to be found */
   LT_ENOTUSDT,       /* not stopped at a USDT probe */
+  LT_ENODWARF = 10100, /* no DWARF for that code or name (typed values) */
+  LT_EOPTIMIZED,       /* the compiler kept no location for the variable there */
 };
 const char *lt_errmsg(const lt_tracer *tr);
 int lt_errcode(const lt_tracer *tr);
@@ -180,6 +182,10 @@ int lt_thread_set_regs(lt_thread *t, const arch_regs *r);
 int lt_thread_step(lt_thread *t);
 int lt_thread_peek(lt_thread *t, uint64_t addr, void *buf, size_t len, size_t *done);
 int lt_thread_poke(lt_thread *t, uint64_t addr, const void *buf, size_t len, size_t *done);
+/* Floating-point and vector registers (PTRACE_GETFPREGS), cached per stop;
+ * a set writes through to the thread at once (PTRACE_SETFPREGS). */
+int lt_thread_get_fpregs(lt_thread *t, arch_fpregs *f);
+int lt_thread_set_fpregs(lt_thread *t, const arch_fpregs *f);
 /* The siginfo of the signal a thread stopped with (kernel's view). */
 int lt_thread_siginfo(lt_thread *t, siginfo_t *si);
 /* Sends a signal to one thread (tgkill). */

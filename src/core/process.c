@@ -63,6 +63,7 @@ void lt_process_destroy(lt_process *p) {
   hm_free(&p->ifuncs);
   hm_free(&p->semaphores);
   lt_dwarf_close(p->dwarf);
+  lt_typed_free(p);
   lt_pin_release(p);
   for (lt_process **pp = &p->tracer->procs; *pp; pp = &(*pp)->next) {
     if (*pp == p) {

@@ -86,6 +86,31 @@ int lt_thread_set_regs(lt_thread *t, const arch_regs *r) {
   return 0;
 }
 
+/* The floating-point registers of this stop: valid while no stop has
+ * happened in the process since they were read (a resumed thread stops
+ * again only through a new stop). */
+int lt_thread_get_fpregs(lt_thread *t, arch_fpregs *f) {
+  if (!lt_state_is_stopped(t->state)) return lt_misuse_state(t, "get floating-point registers");
+  if (lt_thread_unpark(t) < 0) return -1;
+  if (!t->fpregs_valid || t->fpregs_stamp != t->proc->stats.stops) {
+    if (lt_ptrace(t->proc->tracer, PTRACE_GETFPREGS, t->tid, 0, &t->fpregs) < 0) return -1;
+    t->fpregs_valid = true;
+    t->fpregs_stamp = t->proc->stats.stops;
+  }
+  *f = t->fpregs;
+  return 0;
+}
+
+int lt_thread_set_fpregs(lt_thread *t, const arch_fpregs *f) {
+  if (!lt_state_is_stopped(t->state)) return lt_misuse_state(t, "set floating-point registers");
+  if (lt_thread_unpark(t) < 0) return -1;
+  if (lt_ptrace(t->proc->tracer, PTRACE_SETFPREGS, t->tid, 0, (void *)f) < 0) return -1;
+  t->fpregs = *f;
+  t->fpregs_valid = true;
+  t->fpregs_stamp = t->proc->stats.stops;
+  return 0;
+}
+
 /* Single-steps t. 0: the step is done; 1: the thread reported another
  * event first, kept as its cause. */
 int lt_step_thread(lt_thread *t) { return lt_run_alone(t, PTRACE_SINGLESTEP, -1); }

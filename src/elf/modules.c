@@ -133,8 +133,12 @@ int lt_modules_refresh(lt_modules *m, pid_t pid, char *err, size_t errlen) {
       rc = -1;
       break;
     }
-    if (name[0] != '/') continue;
     lt_module *last = m->n ? &m->mods[m->n - 1] : NULL;
+    if (name[0] != '/') {
+      /* a module's .bss past its file's pages: anonymous, right after it */
+      if (!name[0] && last && start == last->end && perms[0] == 'r') last->end = end;
+      continue;
+    }
     if (last && strcmp(last->path, name) == 0) {
       if (end > last->end) last->end = end;
       continue;

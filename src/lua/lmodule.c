@@ -220,8 +220,12 @@ int luaopen_lutra_core(lua_State *L) {
   lu_open_process(L);
   lu_open_thread(L);
   lu_open_regs(L);
+  lu_open_value(L);
   luaL_newlib(L, funcs);
   lu_open_names(L);
+  lua_insert(L, -2);
+  lua_setfield(L, -2, "value");
+  lu_open_file(L);
   luaL_getmetatable(L, LUTRA_PROCESS);
   lua_getfield(L, -1, "methods");
   lua_setfield(L, -3, "Process");

@@ -1,6 +1,7 @@
 /* lregs.c: the lutra.Regs userdata: a snapshot of a stopped thread's
  * registers by name or index; an assignment writes through to the thread. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lutil.h"
@@ -43,6 +44,41 @@ static int write_through(lua_State *L, lu_regs *ur, int idx, uint64_t v) {
   return 0;
 }
 
+/* "xmm0".."xmm15": the register's number, else -1. They are not in the
+ * 24 names of the first part (names, get, pairs). */
+static int xmm_index(const char *name) {
+  if (strncmp(name, "xmm", 3) != 0 || !name[3]) return -1;
+  char *end;
+  long n = strtol(name + 3, &end, 10);
+  return *end == 0 && n >= 0 && n < ARCH_NXMM && (name[3] != '0' || !name[4]) ? (int)n : -1;
+}
+
+/* The thread's xmm register as a 16-byte string, read from the stop's
+ * floating-point registers. */
+static int xmm_get(lua_State *L, int n) {
+  lua_getiuservalue(L, 1, 1);
+  lt_thread *t = lu_checkthread(L, lua_gettop(L), NULL);
+  arch_fpregs f;
+  if (lt_thread_get_fpregs(t, &f) < 0) return lu_error(L, lt_process_tracer(lt_thread_process(t)));
+  uint8_t b[16];
+  arch_xmm_get(&f, n, b);
+  lua_pushlstring(L, (const char *)b, 16);
+  return 1;
+}
+
+static int xmm_set(lua_State *L, int n) {
+  size_t len;
+  const char *s = luaL_checklstring(L, 3, &len);
+  if (len != 16) return luaL_error(L, "xmm%d takes a 16-byte string (got %d bytes)", n, (int)len);
+  lua_getiuservalue(L, 1, 1);
+  lt_thread *t = lu_checkthread(L, lua_gettop(L), NULL);
+  arch_fpregs f;
+  if (lt_thread_get_fpregs(t, &f) < 0) return lu_error(L, lt_process_tracer(lt_thread_process(t)));
+  arch_xmm_set(&f, n, (const uint8_t *)s);
+  if (lt_thread_set_fpregs(t, &f) < 0) return lu_error(L, lt_process_tracer(lt_thread_process(t)));
+  return 0;
+}
+
 static int r_get(lua_State *L) {
   lu_regs *ur = checkr(L);
   lua_Integer i = luaL_checkinteger(L, 2);
@@ -77,6 +113,8 @@ static int r_index(lua_State *L) {
     lua_pushinteger(L, (lua_Integer)arch_reg_get(&ur->r, idx));
     return 1;
   }
+  int x = xmm_index(k);
+  if (x >= 0) return xmm_get(L, x);
   lua_pushvalue(L, 2);
   lua_rawget(L, lua_upvalueindex(1)); /* methods; "link" and the rest: nil */
   return 1;
@@ -86,6 +124,8 @@ static int r_newindex(lua_State *L) {
   lu_regs *ur = checkr(L);
   const char *k = luaL_checkstring(L, 2);
   int idx = reg_index(k);
+  int x = xmm_index(k);
+  if (x >= 0) return xmm_set(L, x);
   if (idx < 0) return luaL_error(L, "no register '%s'", k);
   return write_through(L, ur, idx, (uint64_t)luaL_checkinteger(L, 3));
 }

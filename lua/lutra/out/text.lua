@@ -33,6 +33,7 @@ end
 function M.ret(c)
   if c.exec then return "<exec>" end
   if c.unwound then return "?" end
+  if c.typed and c.typed.ret_text then return c.typed.ret_text end -- typed by DWARF (trace_values)
   return values.text(c.ret)
 end
 
