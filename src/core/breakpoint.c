@@ -64,34 +64,6 @@ int lt_bp_restore_all(lt_process *p) {
   return rc;
 }
 
-/* Threads that reported bp (any of p's when NULL) no longer hold it: it is
- * being freed. They may be threads of processes sharing p's memory. */
-static void unlink_threads(lt_process *p, const lt_breakpoint *bp) {
-  for (lt_process *q = p->tracer->procs; q; q = q->next) {
-    if (q != p && q->mem_owner != p) continue;
-    uint64_t k;
-    void *v;
-    for (size_t i = 0; hm_next(&q->threads, &i, &k, &v);) {
-      lt_thread *t = v;
-      if (t->bp && (!bp || t->bp == bp)) t->bp = NULL;
-    }
-  }
-}
-
-void lt_bp_forget_all(lt_process *p) {
-  if (p->mem_owner) { /* not its table: only its threads let go of them */
-    uint64_t k;
-    void *v;
-    for (size_t i = 0; hm_next(&p->threads, &i, &k, &v);) ((lt_thread *)v)->bp = NULL;
-    return;
-  }
-  unlink_threads(p, NULL);
-  uint64_t k;
-  void *v;
-  for (size_t i = 0; hm_next(&p->breakpoints, &i, &k, &v);) free(v);
-  hm_free(&p->breakpoints);
-}
-
 void lt_bp_shadow(const lt_process *p, uint64_t addr, uint8_t *buf, size_t len) {
   p = lt_process_mem_owner(p);
   if (p->breakpoints.len == 0) return;
@@ -123,12 +95,23 @@ int lt_check_all_stopped(lt_process *p, const char *what) {
   return 0;
 }
 
+/* An int3 goes into code only: never into data, whatever a symbol says. */
+static int check_code(lt_process *p, uint64_t addr) {
+  const lt_region *r = lt_modules_region(lt_process_modules(p), addr);
+  /* Unmapped memory is the writer's to report (EFAULT, "not mapped"). */
+  if (!r || r->perms[2] == 'x') return 0;
+  return lt_fail(p->tracer, LT_ENOTCODE,
+                 "process %d: cannot set breakpoint at 0x%llx: it is data, not code (%s mapping of %s)",
+                 (int)p->pid, (unsigned long long)addr, r->perms,
+                 r->path && *r->path ? r->path : "anonymous memory");
+}
+
 int lt_add_breakpoint(lt_process *p, uint64_t addr) {
   if (lt_check_all_stopped(p, "add breakpoint") < 0) return -1;
   if (lt_bp_at(p, addr))
     return lt_fail(p->tracer, LT_EMISUSE, "breakpoint already exists at PC 0x%llx",
                    (unsigned long long)addr);
-  if (lt_check_code(p, addr) < 0) return -1; /* never an int3 into data */
+  if (check_code(p, addr) < 0) return -1; /* never an int3 into data */
   lt_breakpoint *bp = calloc(1, sizeof *bp);
   if (!bp) return lt_fail(p->tracer, ENOMEM, "out of memory");
   bp->addr = addr;
@@ -148,7 +131,7 @@ int lt_remove_breakpoint(lt_process *p, uint64_t addr) {
   int rc = lt_bp_restore(p, bp);
   lt_process *owner = lt_process_mem_owner(p);
   hm_del(&owner->breakpoints, addr);
-  unlink_threads(owner, bp);
+  lt_process_unlink_bp(owner, bp);
   free(bp);
   return rc;
 }
@@ -194,4 +177,19 @@ ssize_t lt_write(lt_process *p, uint64_t addr, const void *buf, size_t len) {
   if (n < (ssize_t)len)
     lt_mem_fail(p, "write", n > 0 ? addr + (uint64_t)n : addr, len - (n > 0 ? (size_t)n : 0));
   return n;
+}
+
+/* The seed's Peek and Poke: the same, for a stopped thread. */
+int lt_thread_peek(lt_thread *t, uint64_t addr, void *buf, size_t len, size_t *done) {
+  if (!lt_state_is_stopped(t->state)) return lt_misuse_state(t, "peek text");
+  ssize_t n = lt_read(t->proc, addr, buf, len);
+  *done = n < 0 ? 0 : (size_t)n;
+  return (size_t)*done == len ? 0 : -1;
+}
+
+int lt_thread_poke(lt_thread *t, uint64_t addr, const void *buf, size_t len, size_t *done) {
+  if (!lt_state_is_stopped(t->state)) return lt_misuse_state(t, "poke text");
+  ssize_t n = lt_write(t->proc, addr, buf, len);
+  *done = n < 0 ? 0 : (size_t)n;
+  return (size_t)*done == len ? 0 : -1;
 }

@@ -55,7 +55,7 @@ size_t lt_process_events(const lt_process *p, lt_thread ***events) {
 static void process_exited(lt_process *p) {
   p->state = LT_PS_EXITED;
   lt_process_unshare(p);
-  lt_bp_forget_all(p);
+  lt_process_forget_breakpoints(p);
   lt_pin_release(p);
 }
 
@@ -138,7 +138,7 @@ static void handle_exec(lt_thread *t) {
     if (o != t && o->state != LT_EXITED) lt_thread_gone(o);
   }
   lt_process_unshare(p);
-  lt_bp_forget_all(p);
+  lt_process_forget_breakpoints(p);
   p->shares_memory = false;
   p->mem_owner = NULL;
   t->in_vfork = false;

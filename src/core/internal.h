@@ -211,15 +211,23 @@ void lt_process_unshare(lt_process *p);
  * have it (process.c). */
 const lt_module *lt_process_module_at(lt_process *p, uint64_t addr);
 /* The process whose breakpoint table describes p's memory. */
-lt_process *lt_process_mem_owner(const lt_process *p);
+static inline lt_process *lt_process_mem_owner(const lt_process *p) {
+  return p->mem_owner ? p->mem_owner : (lt_process *)p;
+}
 /* A thread that cannot run now whatever lutra does: a zombie leader, a
  * thread parked in vfork. A round neither interrupts nor waits for it. */
-bool lt_thread_parked(const lt_thread *t);
+static inline bool lt_thread_parked(const lt_thread *t) {
+  return t->state == LT_EXITING || (t->in_vfork && t->state == LT_RUNNING);
+}
 /* Stopped for lutra and the script, but not in a ptrace-stop: a thread
  * parked in a syscall (sys_parked) while its process is stopped. What needs
  * a real stop (registers, stepping, detach) unparks it first (step.c). */
-bool lt_thread_lazy(const lt_thread *t);
+static inline bool lt_thread_lazy(const lt_thread *t) { return t->sys_parked && t->state == LT_STOPPED; }
 void lt_process_drop_threads(lt_process *p, lt_state final);
+/* Its breakpoint table freed (a sharer's threads just let go of theirs),
+ * and the threads that reported one told so; one breakpoint (NULL: all). */
+void lt_process_forget_breakpoints(lt_process *p);
+void lt_process_unlink_bp(lt_process *p, const lt_breakpoint *bp);
 bool lt_process_others_running(const lt_process *p, const lt_thread *t);
 size_t lt_process_live_threads(const lt_process *p);
 
@@ -241,7 +249,6 @@ lt_breakpoint *lt_bp_at(const lt_process *p, uint64_t addr);
 int lt_bp_insert(lt_process *p, lt_breakpoint *bp);
 int lt_bp_restore(lt_process *p, lt_breakpoint *bp);
 int lt_bp_restore_all(lt_process *p);
-void lt_bp_forget_all(lt_process *p);
 void lt_bp_shadow(const lt_process *p, uint64_t addr, uint8_t *buf, size_t len);
 int lt_check_all_stopped(lt_process *p, const char *what);
 

@@ -186,7 +186,7 @@ static int detach(lt_process *p) {
     if (lt_ptrace_q(p->tracer, PTRACE_DETACH, t->tid, 0, (void *)(long)t->signal) < 0 && errno != ESRCH && rc == 0)
       rc = lt_fail_errno(tr, "ptrace(DETACH) thread %d", (int)t->tid);
   }
-  lt_bp_forget_all(p);
+  lt_process_forget_breakpoints(p);
   lt_process_drop_threads(p, LT_DETACHED);
   p->state = LT_PS_DETACHED;
   lt_pin_release(p);
@@ -230,7 +230,7 @@ int lt_kill(lt_process *p) {
   lt_events_clear(p);
   if (p->state != LT_PS_EXITED) {
     p->state = LT_PS_EXITED;
-    lt_bp_forget_all(p);
+    lt_process_forget_breakpoints(p);
   }
   if (!p->exit_signal && !p->exited_normally) p->exit_signal = SIGKILL;
   return 0;
@@ -254,5 +254,6 @@ void lt_process_free(lt_process *p) {
       }
     }
   }
+  lt_typed_free(p);
   lt_process_destroy(p);
 }

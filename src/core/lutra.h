@@ -214,9 +214,6 @@ typedef struct {
 int lt_lookup(lt_process *p, const char *spec, lt_location *out, size_t max);
 /* The first of lt_lookup's locations. */
 int lt_symbol(lt_process *p, const char *spec, uint64_t *addr, const lt_module **mod);
-/* -1 with LT_ENOTCODE when addr lies in a mapping of p that is not
- * executable (no int3 goes into data), else 0. */
-int lt_check_code(lt_process *p, uint64_t addr);
 /* Name and module of the symbol containing addr; 0 when none. */
 int lt_symbolize(lt_process *p, uint64_t addr, const lt_sym **sym, const lt_module **mod);
 /* Told before and after each object's symbols are read (lt_modules.loading). */

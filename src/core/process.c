@@ -39,6 +39,34 @@ lt_process *lt_process_new(lt_tracer *tr, pid_t pid, bool spawned) {
   return p;
 }
 
+/* Threads that reported bp (any of p's when NULL) no longer hold it: it is
+ * being freed. They may be threads of processes sharing p's memory. */
+void lt_process_unlink_bp(lt_process *p, const lt_breakpoint *bp) {
+  for (lt_process *q = p->tracer->procs; q; q = q->next) {
+    if (q != p && q->mem_owner != p) continue;
+    uint64_t k;
+    void *v;
+    for (size_t i = 0; hm_next(&q->threads, &i, &k, &v);) {
+      lt_thread *t = v;
+      if (t->bp && (!bp || t->bp == bp)) t->bp = NULL;
+    }
+  }
+}
+
+void lt_process_forget_breakpoints(lt_process *p) {
+  if (p->mem_owner) { /* not its table: only its threads let go of them */
+    uint64_t k;
+    void *v;
+    for (size_t i = 0; hm_next(&p->threads, &i, &k, &v);) ((lt_thread *)v)->bp = NULL;
+    return;
+  }
+  lt_process_unlink_bp(p, NULL);
+  uint64_t k;
+  void *v;
+  for (size_t i = 0; hm_next(&p->breakpoints, &i, &k, &v);) free(v);
+  hm_free(&p->breakpoints);
+}
+
 void lt_process_drop_threads(lt_process *p, lt_state final) {
   uint64_t k;
   void *v;
@@ -55,7 +83,7 @@ void lt_process_drop_threads(lt_process *p, lt_state final) {
 
 void lt_process_destroy(lt_process *p) {
   lt_process_unshare(p);
-  lt_bp_forget_all(p);
+  lt_process_forget_breakpoints(p);
   lt_process_free_dead(p);
   lt_process_drop_threads(p, LT_EXITED);
   if (p->memfd >= 0) close(p->memfd);
@@ -63,7 +91,6 @@ void lt_process_destroy(lt_process *p) {
   hm_free(&p->ifuncs);
   hm_free(&p->semaphores);
   lt_dwarf_close(p->dwarf);
-  lt_typed_free(p);
   lt_pin_release(p);
   for (lt_process **pp = &p->tracer->procs; *pp; pp = &(*pp)->next) {
     if (*pp == p) {
@@ -88,10 +115,6 @@ static void copy_breakpoints(lt_process *to, const lt_process *from) {
     *bp = *(lt_breakpoint *)v;
     if (hm_put(&to->breakpoints, k, bp) < 0) free(bp);
   }
-}
-
-lt_process *lt_process_mem_owner(const lt_process *p) {
-  return p->mem_owner ? p->mem_owner : (lt_process *)p;
 }
 
 /* The child is stopped at its first stop. A forked child's memory is a

@@ -139,15 +139,6 @@ int lt_symbol(lt_process *p, const char *spec, uint64_t *addr, const lt_module *
   return 0;
 }
 
-int lt_check_code(lt_process *p, uint64_t addr) {
-  const lt_region *r = lt_modules_region(lt_process_modules(p), addr);
-  /* Unmapped memory is the writer's to report (EFAULT, "not mapped"). */
-  if (!r || r->perms[2] == 'x') return 0;
-  return lt_fail(p->tracer, LT_ENOTCODE,
-                 "process %d: cannot set breakpoint at 0x%llx: it is data, not code (%s mapping of %s)",
-                 (int)p->pid, (unsigned long long)addr, r->perms,
-                 r->path && *r->path ? r->path : "anonymous memory");
-}
 
 int lt_symbolize(lt_process *p, uint64_t addr, const lt_sym **sym, const lt_module **mod) {
   const lt_module *md = lt_process_module_at(p, addr);

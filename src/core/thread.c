@@ -38,12 +38,6 @@ void lt_thread_set_state(lt_thread *t, lt_state st) {
   t->state = st;
 }
 
-bool lt_thread_lazy(const lt_thread *t) { return t->sys_parked && t->state == LT_STOPPED; }
-
-bool lt_thread_parked(const lt_thread *t) {
-  return t->state == LT_EXITING || (t->in_vfork && t->state == LT_RUNNING);
-}
-
 /* The thread is gone from the kernel: it stays readable (state Exited) until
  * the next cont, so the round's events can still name it. */
 void lt_thread_gone(lt_thread *t) {
@@ -151,20 +145,6 @@ int lt_thread_cause(lt_thread *t, lt_cause *c) {
   default:
     return lt_misuse_state(t, "get stop cause");
   }
-}
-
-int lt_thread_peek(lt_thread *t, uint64_t addr, void *buf, size_t len, size_t *done) {
-  if (!lt_state_is_stopped(t->state)) return lt_misuse_state(t, "peek text");
-  ssize_t n = lt_read(t->proc, addr, buf, len);
-  *done = n < 0 ? 0 : (size_t)n;
-  return (size_t)*done == len ? 0 : -1;
-}
-
-int lt_thread_poke(lt_thread *t, uint64_t addr, const void *buf, size_t len, size_t *done) {
-  if (!lt_state_is_stopped(t->state)) return lt_misuse_state(t, "poke text");
-  ssize_t n = lt_write(t->proc, addr, buf, len);
-  *done = n < 0 ? 0 : (size_t)n;
-  return (size_t)*done == len ? 0 : -1;
 }
 
 int lt_thread_signal(const lt_thread *t) { return t->signal; }
