@@ -180,7 +180,10 @@ end
 -- The processes run dispatches: p alone, or p and the children it
 -- follows, still alive.
 local function members(p, s)
-  if not s.family then return {p} end
+  if not s.family then
+    s.alone = s.alone or {p}
+    return s.alone
+  end
   local alive = {}
   for _, q in ipairs(s.family) do
     if q.state ~= "exited" and q.state ~= "detached" then alive[#alive + 1] = q end
@@ -207,6 +210,31 @@ function M.run(p, opts)
   local deadline = opts.timeout and now() + opts.timeout
   local result -- p's own end, once it has come
   while true do
+    -- The hot path: one process, its round's events dispatched, no stop
+    -- pending. cont, wait_stop, and each event of the new round.
+    while not s.family and on_error == "raise" and s.qi > #s.queue do
+      local st = p.state
+      if st ~= "stopped" and st ~= "running" then break end
+      local ok, err = p:cont()
+      if not ok then
+        if p.state ~= "exited" then error("run: " .. tostring(err), 0) end
+        break
+      end
+      s.evbuf = s.evbuf or {}
+      local events, _, code = p:wait_stop(deadline and math.max(0, deadline - now()) or nil, s.evbuf)
+      if not events then
+        if code == "ETIMEOUT" then return {reason = "timeout"} end
+        return finish(p, s)
+      end
+      s.queue, s.qi = events, 1
+      for i = 1, #events do
+        if s.family then break end -- a fork joined: the general path takes the rest
+        local t = events[i]
+        s.qi = i + 1
+        local r = apply(p, t, dispatch(p, s, t))
+        if r then return r end
+      end
+    end
     local alive = members(p, s)
     local q, qs = queued(alive)
     if not q then

@@ -605,7 +605,7 @@ static int p_field(lua_State *L, lu_process *up, const char *k) {
 /* Methods first (the table in upvalue 1, which lua/lutra extends), then
  * the fields. */
 static int p_index(lua_State *L) {
-  lu_process *up = luaL_checkudata(L, 1, LUTRA_PROCESS);
+  lu_process *up = lu_checkudata(L, 1, LUTRA_PROCESS);
   lua_pushvalue(L, 2);
   if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL) return 1;
   const char *k = lua_tostring(L, 2);
@@ -613,14 +613,14 @@ static int p_index(lua_State *L) {
 }
 
 static int p_gc(lua_State *L) {
-  lu_process *up = luaL_checkudata(L, 1, LUTRA_PROCESS);
+  lu_process *up = lu_checkudata(L, 1, LUTRA_PROCESS);
   if (up->p) lt_process_free(up->p);
   up->p = NULL;
   return 0;
 }
 
 static int p_tostring(lua_State *L) {
-  lu_process *up = luaL_checkudata(L, 1, LUTRA_PROCESS);
+  lu_process *up = lu_checkudata(L, 1, LUTRA_PROCESS);
   lua_pushfstring(L, "lutra.Process(%d, %s)", (int)up->pid,
                   up->p ? pstate_names[lt_process_state(up->p)] : "released");
   return 1;

@@ -19,7 +19,7 @@ void lu_pushregs(lua_State *L, int tidx, const arch_regs *r) {
   lua_setiuservalue(L, -2, 1);
 }
 
-static lu_regs *checkr(lua_State *L) { return luaL_checkudata(L, 1, LUTRA_REGS); }
+static lu_regs *checkr(lua_State *L) { return lu_checkudata(L, 1, LUTRA_REGS); }
 
 /* "pc" and "sp" are the architecture's names for rip and rsp. */
 static int reg_index(const char *name) {

@@ -379,7 +379,7 @@ static int t_siginfo(lua_State *L) {
 }
 
 static int t_index(lua_State *L) {
-  lu_thread *ut = luaL_checkudata(L, 1, LUTRA_THREAD);
+  lu_thread *ut = lu_checkudata(L, 1, LUTRA_THREAD);
   lua_pushvalue(L, 2);
   if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL) return 1;
   const char *k = lua_tostring(L, 2);
@@ -402,13 +402,13 @@ static int t_index(lua_State *L) {
 }
 
 static int t_tostring(lua_State *L) {
-  lu_thread *ut = luaL_checkudata(L, 1, LUTRA_THREAD);
+  lu_thread *ut = lu_checkudata(L, 1, LUTRA_THREAD);
   lua_pushfstring(L, "lutra.Thread(%d)", (int)ut->tid);
   return 1;
 }
 
 static int t_eq(lua_State *L) {
-  lu_thread *a = luaL_checkudata(L, 1, LUTRA_THREAD), *b = luaL_checkudata(L, 2, LUTRA_THREAD);
+  lu_thread *a = lu_checkudata(L, 1, LUTRA_THREAD), *b = lu_checkudata(L, 2, LUTRA_THREAD);
   lua_pushboolean(L, a->tid == b->tid && a->p == b->p);
   return 1;
 }

@@ -3,6 +3,19 @@
 
 #include <errno.h>
 
+const char LUTRA_PROCESS[] = "lutra.Process", LUTRA_THREAD[] = "lutra.Thread", LUTRA_REGS[] = "lutra.Regs";
+
+void *lu_checkudata(lua_State *L, int idx, const char *tname) {
+  void *u = lua_touserdata(L, idx);
+  if (u && lua_getmetatable(L, idx)) {
+    lua_rawgetp(L, LUA_REGISTRYINDEX, tname);
+    int same = lua_rawequal(L, -1, -2);
+    lua_pop(L, 2);
+    if (same) return u;
+  }
+  return luaL_checkudata(L, idx, tname); /* raises the usual error */
+}
+
 int lu_error(lua_State *L, lt_tracer *tr) {
   return luaL_error(L, "%s", lt_errmsg(tr));
 }
@@ -41,13 +54,13 @@ void lu_pushaddrs(lua_State *L, const uint64_t *a, int n) {
 }
 
 lu_process *lu_checkprocess(lua_State *L, int idx) {
-  lu_process *up = luaL_checkudata(L, idx, LUTRA_PROCESS);
+  lu_process *up = lu_checkudata(L, idx, LUTRA_PROCESS);
   if (!up->p) luaL_error(L, "process %d has been released", (int)up->pid);
   return up;
 }
 
 lt_thread *lu_checkthread(lua_State *L, int idx, lu_thread **ud) {
-  lu_thread *ut = luaL_checkudata(L, idx, LUTRA_THREAD);
+  lu_thread *ut = lu_checkudata(L, idx, LUTRA_THREAD);
   if (ud) *ud = ut;
   lt_thread *t = NULL;
   /* The user value is the Process: a released process knows no thread. */
@@ -77,5 +90,7 @@ void lu_newclass(lua_State *L, const char *name, const luaL_Reg *methods, lua_CF
   lua_pushcclosure(L, index, 1);
   lua_setfield(L, -2, "__index");
   luaL_setfuncs(L, metamethods, 0);
+  lua_pushvalue(L, -1);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, name);
   lua_pop(L, 1);
 }

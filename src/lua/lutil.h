@@ -8,9 +8,9 @@
 
 #include "lutra.h"
 
-#define LUTRA_PROCESS "lutra.Process"
-#define LUTRA_THREAD "lutra.Thread"
-#define LUTRA_REGS "lutra.Regs"
+/* The userdata types' names; their addresses key the metatables in the
+ * registry too, for lu_checkudata's pointer lookup. */
+extern const char LUTRA_PROCESS[], LUTRA_THREAD[], LUTRA_REGS[];
 
 typedef struct {
   lt_process *p; /* NULL once freed */
@@ -28,6 +28,9 @@ int lu_fail(lua_State *L, lt_tracer *tr);
 /* Raises the tracer's error unconditionally. */
 int lu_error(lua_State *L, lt_tracer *tr);
 
+/* luaL_checkudata for the types made by lu_newclass, without hashing the
+ * type's name at each call (methods run at every breakpoint hit). */
+void *lu_checkudata(lua_State *L, int idx, const char *tname);
 lu_process *lu_checkprocess(lua_State *L, int idx);   /* a live (not freed) Process */
 lt_thread *lu_checkthread(lua_State *L, int idx, lu_thread **ud); /* a known thread */
 void lu_pushthread(lua_State *L, int pidx, lt_thread *t); /* pidx: the Process */

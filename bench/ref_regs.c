@@ -1,0 +1,47 @@
+/* ref_regs.c: the floor of a ptrace hit, for bench/: a bare C loop with
+ * one int3 over the first byte of a function that starts with endbr64
+ * (the thread goes on from where the trap leaves it: 0f 1e fa is a hint
+ * nop), and per hit waitpid, GETREGS and CONT: what any tracer that looks
+ * at a hit's registers must do. One thread.
+ * usage: ref_regs ADDR PROGRAM [ARGS...]   (ADDR in hex, non-PIE target) */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/ptrace.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+int main(int argc, char **argv) {
+  if (argc < 3) {
+    fprintf(stderr, "usage: ref_regs ADDR PROGRAM [ARGS...]\n");
+    return 2;
+  }
+  unsigned long addr = strtoul(argv[1], NULL, 16);
+  pid_t pid = fork();
+  if (pid < 0) return perror("fork"), 1;
+  if (pid == 0) {
+    ptrace(PTRACE_TRACEME, 0, 0, 0);
+    execv(argv[2], argv + 2);
+    _exit(127);
+  }
+  int st;
+  if (waitpid(pid, &st, 0) < 0 || !WIFSTOPPED(st)) return fprintf(stderr, "no exec stop\n"), 1;
+  ptrace(PTRACE_SETOPTIONS, pid, 0, PTRACE_O_EXITKILL);
+  long orig = ptrace(PTRACE_PEEKTEXT, pid, (void *)addr, 0);
+  if ((orig & 0xffffffffL) != 0xfa1e0ff3L) return fprintf(stderr, "no endbr64 at %lx\n", addr), 1;
+  long trap = (orig & ~0xffL) | 0xcc;
+  if (ptrace(PTRACE_POKETEXT, pid, (void *)addr, (void *)trap) < 0) return perror("poke"), 1;
+  long hits = 0;
+  for (;;) {
+    ptrace(PTRACE_CONT, pid, 0, 0);
+    if (waitpid(pid, &st, 0) < 0) return perror("waitpid"), 1;
+    if (WIFEXITED(st) || WIFSIGNALED(st)) break;
+    if (WSTOPSIG(st) != SIGTRAP) continue;
+    struct user_regs_struct r;
+    ptrace(PTRACE_GETREGS, pid, 0, &r);
+    if (r.rip == addr + 1) hits++;
+  }
+  printf("hits %ld\n", hits);
+  return 0;
+}
