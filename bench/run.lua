@@ -130,6 +130,68 @@ print(string.format("lutra benchmark, %s, %d CPUs", os.date("%Y-%m-%d"), tonumbe
 bench(1)
 bench(4)
 
+-- The stop path at its floor (issue 18): on f compiled with endbr64 a hit
+-- needs no register write; the bare C loop ref_regs does exactly waitpid +
+-- GETREGS + CONT per hit, pinned to one CPU like lutra.
+do
+  local cet = BB .. "/hot_cet"
+  local cet_addr = addr_of(cet, "f")
+  local floor = {
+    {name = "lutra-endbr64", n = 100000,
+      cmd = function(n, t) return string.format(
+        "%s -e 'local n=0 lutra.target:break_at(\"f\", function() n=n+1 end) lutra.target:run() print(\"hits\", n)' -- %s %d %d",
+        B .. "/lutra", cet, n, t) end,
+      hits = function(txt) return tonumber(txt:match("hits%s+(%d+)")) end},
+    {name = "ref-regs-pin", n = 100000,
+      cmd = function(n, t) return string.format("taskset -c 0 %s/ref_regs %s %s %d %d", BB, cet_addr, cet, n, t) end,
+      hits = function(txt) return tonumber(txt:match("hits (%d+)")) end},
+  }
+  local runs = {}
+  for _ = 1, REPS do
+    for _, tool in ipairs(floor) do
+      local rate, err = measure(tool, 1)
+      if not rate then print("  " .. err) else
+        runs[tool.name] = runs[tool.name] or {}
+        table.insert(runs[tool.name], rate)
+      end
+    end
+  end
+  local a, b = runs["lutra-endbr64"] and median(runs["lutra-endbr64"]), runs["ref-regs-pin"] and median(runs["ref-regs-pin"])
+  if a and b then
+    local _, text = sh(string.format(
+      "%s -e 'lutra.target:break_at(\"f\", function() end) lutra.target:run() local s = lutra.target:stats() print(\"sph\", s.syscalls_per_hit)' -- %s 20000 1",
+      B .. "/lutra", cet))
+    print(string.format("\nstop path, f starting with endbr64, 1 thread: lutra %.0f hits/s, bare GETREGS+CONT loop (pinned) %.0f hits/s: %.2fx; %s syscalls per hit",
+      a, b, a / b, text:match("sph%s+(%S+)") or "?"))
+  end
+end
+
+-- Threads on the hot loop (issue 18): all-stop against stop = "thread" and
+-- bpftrace, 1 to 16 threads.
+do
+  local by = {}
+  for _, name in ipairs({"lutra", "lutra-stop-thread", "bpftrace"}) do
+    for _, tool in ipairs(tools) do if tool.name == name then by[name] = tool end end
+  end
+  print("\nthreads, hits/s (median of " .. REPS .. "): all-stop, stop = \"thread\", bpftrace, all-stop / stop-thread")
+  for _, threads in ipairs({1, 2, 4, 8, 16}) do
+    local r = {}
+    for name, tool in pairs(by) do
+      if not tool.need or have(tool.need) then
+        local list = {}
+        for _ = 1, REPS do
+          local rate = measure({name = tool.name, n = 48000, cmd = tool.cmd, hits = tool.hits}, threads)
+          if rate then list[#list + 1] = rate end
+        end
+        if #list > 0 then r[name] = median(list) end
+      end
+    end
+    print(string.format("  %2d: %10.0f %10.0f %10s   %.2f", threads, r["lutra"] or 0, r["lutra-stop-thread"] or 0,
+      r["bpftrace"] and string.format("%.0f", r["bpftrace"]) or "-",
+      (r["lutra"] or 0) / math.max(1, r["lutra-stop-thread"] or 1)))
+  end
+end
+
 -- on_return: stops per call on fib(20) (21891 calls).
 do
   local _, text = sh(string.format(

@@ -187,6 +187,7 @@ static void hit_breakpoint(lt_thread *t, lt_breakpoint *bp) {
   t->bp = bp;
   t->regs_valid = true; /* the cache survives the state change */
   t->proc->stats.hits++;
+  t->hit_round = t->proc->rounds + 1;
   lt_events_add(t);
 }
 

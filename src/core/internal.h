@@ -57,6 +57,7 @@ struct lt_thread {
   bool has_held; /* a status of a lazy thread that came while its process was stopped */
   int held_status;
   unsigned busy_streak; /* rounds it was interrupted outside a syscall (when to look again) */
+  uint64_t hit_round; /* the process's round in which it last hit a breakpoint, +1 */
   unsigned watch_gen; /* the process's watch_gen its debug registers hold */
   bool fpregs_valid; /* fpregs holds the registers of the stop numbered fpregs_stamp */
   uint64_t fpregs_stamp;
@@ -101,6 +102,7 @@ struct lt_process {
   lt_process *mem_owner; /* whose breakpoint table describes this memory (NULL: its own) */
   bool hidden; /* a vfork child nobody follows: traced quietly until it execs or exits (round.c) */
   bool settling; /* a round is stopping its threads (round.c) */
+  uint64_t rounds; /* all-stop rounds so far (round.c) */
   bool dying; /* lt_kill sent SIGKILL: every stop is let go until the end */
   bool exit_seen; /* lt_wait_any has returned its exit */
   bool final_round_given; /* lt_wait_stop returned the events of the round it exited in */
