@@ -121,18 +121,6 @@ function Calls:unwind(t, why)
   abandon(self, c, why or "unwound", core.now() - self.t0)
 end
 
---- Process p exec'd: every call still open in it ended there (the thread
--- that called execve is the one whose frames end in it; the other threads
--- are gone with the old image). A no-op once on_unwind has told each frame.
-function Calls:exec(p)
-  local at = core.now() - self.t0
-  for k, st in pairs(self.stacks) do
-    if st[1] and st[1].pid == p.pid then
-      for i = #st, 1, -1 do abandon(self, st[i], "exec", at) end
-      self.stacks[k] = nil
-    end
-  end
-end
 
 --- The breakpoint options that feed this producer.
 function Calls:probe()

@@ -148,9 +148,6 @@ function M.main(args)
     local ok, berr = pcall(p.break_at, p, pat, probe)
     if not ok then return fail(command.message(berr)) end
   end
-  -- The frames of an image that exec'd end there, whether or not the
-  -- return-probe layer has told on_unwind so.
-  p:on("exec", function(q) producer:exec(q) end)
 
   local ok, result = pcall(p.run, p)
   local status
