@@ -340,8 +340,9 @@ static int c_like(const lt_dwfunc *fn) {
   case -1: case DW_LANG_C89: case DW_LANG_C: case DW_LANG_C99: case DW_LANG_C11:
   case DW_LANG_C_plus_plus: case DW_LANG_C_plus_plus_03: case DW_LANG_C_plus_plus_11:
   case DW_LANG_C_plus_plus_14: case DW_LANG_ObjC: case DW_LANG_ObjC_plus_plus:
-  case DW_LANG_Mips_Assembler:
     return 1;
+  case DW_LANG_Mips_Assembler: /* glibc's syscall wrappers: no parameters said */
+    return 0;
   default:
     return lang >= 0x8000; /* vendor languages: as C */
   }
