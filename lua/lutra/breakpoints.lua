@@ -297,23 +297,24 @@ end
 -- a variable or a marker in data never gets an int3). An unqualified glob
 -- looks at the executable only.
 local function break_glob(p, where, modname, pat, opts)
+  -- the object the glob looks in, named by its path: which objects a
+  -- prefix names is the engine's one rule (p:module)
+  local path
   if not modname then
     for _, m in ipairs(p:modules()) do
-      if m.executable then modname = m.path:match("[^/]+$") end
+      if m.executable then path = m.path end
     end
   else
-    modname = p:module(modname).path:match("[^/]+$")
+    path = p:module(modname).path
   end
   local group = setmetatable({}, M.Group)
   local seen = {}
-  local syms = p:symbols(pat)
+  local syms = path and p:symbols(path .. ":" .. pat) or {}
   -- thousands of them (a glob over libc): counted on a terminal, timed for --stats
   local meter = require("lutra.progress").start(p, "setting breakpoints", #syms)
   for i, sym in ipairs(syms) do
     meter:step(i)
-    if sym.type == "function" and (not modname or sym.module == modname
-        or sym.module:sub(1, #modname + 1) == modname .. ".")
-      and not seen[sym.address] then
+    if sym.type == "function" and not seen[sym.address] then
       seen[sym.address] = true
       local bp = new_bp(p, sym.name, opts)
       local ok, err = attach_bp(p, bp, sym.address)
