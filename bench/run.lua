@@ -84,7 +84,6 @@ local function measure(tool, threads)
   return (n * threads) / (t1 - t0)
 end
 
-local results = {}
 local function bench(threads)
   local runs = {}
   local skipped = {}
@@ -105,7 +104,6 @@ local function bench(threads)
   end
   local r = {}
   for name, list in pairs(runs) do r[name] = median(list) end
-  results[threads] = r
   print(string.format("\n%d thread(s), hits/s, median of %d runs:", threads, REPS))
   for _, tool in ipairs(tools) do
     if r[tool.name] then

@@ -9,12 +9,6 @@ local H = require "helper"
 
 local ENV = "env PATH=/usr/bin:/bin "
 
-local function lines_of(s)
-  local t = {}
-  for l in (s or ""):gmatch("[^\n]+") do t[#t + 1] = l end
-  return t
-end
-
 describe("children that share the parent's memory (vfork, posix_spawn)", function()
   -- bpftrace -e 'uprobe:build/targets/vforker:work /pid == cpid/ {@parent = count()}
   --   uprobe:.../vforker:work /pid != cpid/ {@children = count()}' -c 'vforker 3 20000'

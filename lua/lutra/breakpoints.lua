@@ -228,8 +228,8 @@ local function unknown(p, where)
   if modname and not module_loaded(p, modname) and file_like(modname) then
     return string.format("no module '%s' loaded in process %d (for symbol '%s')", modname, p.pid, name)
   elseif modname and not module_loaded(p, modname) then
-    return string.format("'%s' is not a module of process %d (a C++ or Rust path is written with '::'; a library is named by its file: 'libfoo.so:%s')",
-      modname, p.pid, name)
+    return string.format("'%s' is not a module of process %d (a C++ or Rust path is written with '::'; " ..
+      "a library is named by its file: 'libfoo.so:%s')", modname, p.pid, name)
   end
   if modname then return string.format("no symbol '%s' in %s", name, modname) end
   return string.format("no symbol '%s' in process %d or the libraries it is linked against", where, p.pid)

@@ -138,10 +138,10 @@ function M.main(args, version)
 
   local target
   if o.program or o.target then
-    local err, status
-    target, err, status = command.open(o, {pin = not o.no_pin})
+    local oerr, status
+    target, oerr, status = command.open(o, {pin = not o.no_pin})
     if not target then
-      io.stderr:write("lutra: ", err, "\n")
+      io.stderr:write("lutra: ", oerr, "\n")
       return status
     end
   end

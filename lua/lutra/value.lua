@@ -14,7 +14,7 @@ end
 -- `print repeats` 10; `depth` is gdb's `print max-depth`, lower here).
 M.limits = {depth = 8, elements = 200, repeats = 10, length = 4096}
 
-local kind, fields, vstring, state = cv.kind, cv.fields, cv.string, cv.state
+local kind, fields, state = cv.kind, cv.fields, cv.state
 
 local ESC = {["\""] = "\\\"", ["\\"] = "\\\\", ["\n"] = "\\n", ["\t"] = "\\t", ["\r"] = "\\r",
   ["\a"] = "\\a", ["\b"] = "\\b", ["\f"] = "\\f", ["\v"] = "\\v", ["\27"] = "\\033"}
@@ -161,14 +161,6 @@ local function fmt_std_string(v, limits)
     return quote(bytes) .. (len > limits.elements and "..." or "")
   end)
   return ok and r or nil
-end
-
--- An object in memory that cannot be read prints as one error, as gdb's.
-local function unreadable(v)
-  if not M.address(v) then return nil end
-  local ok, msg = M.bytes(v, 1)
-  if ok then return nil end
-  return "<error: " .. tostring(msg) .. ">"
 end
 
 local function fmt_struct(v, limits, depth)
