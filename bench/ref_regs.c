@@ -12,22 +12,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "ref_spawn.h"
+
 int main(int argc, char **argv) {
   if (argc < 3) {
     fprintf(stderr, "usage: ref_regs ADDR PROGRAM [ARGS...]\n");
     return 2;
   }
   unsigned long addr = strtoul(argv[1], NULL, 16);
-  pid_t pid = fork();
-  if (pid < 0) return perror("fork"), 1;
-  if (pid == 0) {
-    ptrace(PTRACE_TRACEME, 0, 0, 0);
-    execv(argv[2], argv + 2);
-    _exit(127);
-  }
+  pid_t pid = ref_spawn(argv + 2);
+  if (pid < 0) return 1;
   int st;
-  if (waitpid(pid, &st, 0) < 0 || !WIFSTOPPED(st)) return fprintf(stderr, "no exec stop\n"), 1;
-  ptrace(PTRACE_SETOPTIONS, pid, 0, PTRACE_O_EXITKILL);
   long orig = ptrace(PTRACE_PEEKTEXT, pid, (void *)addr, 0);
   if ((orig & 0xffffffffL) != 0xfa1e0ff3L) return fprintf(stderr, "no endbr64 at %lx\n", addr), 1;
   long trap = (orig & ~0xffL) | 0xcc;

@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "memfd_input.h"
 #include "../src/elf/dwarf_loc.h"
 #include "../src/elf/dwarf_vars.h"
 #include "../src/elf/symtab.h"
@@ -47,14 +48,9 @@ static void walk_type(lt_types *c, const lt_type *t, int depth) {
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  int fd = memfd_create("elf", MFD_CLOEXEC);
-  if (fd < 0) return 0;
-  if (write(fd, data, size) != (ssize_t)size) {
-    close(fd);
-    return 0;
-  }
   char path[64], err[256];
-  snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+  int fd = memfd_input(data, size, path, sizeof path);
+  if (fd < 0) return 0;
   int code;
   lt_symtab *syms = lt_symtab_open(path, "fuzz", err, sizeof err, &code);
   lt_dwfile *f = lt_dwfile_open(path);

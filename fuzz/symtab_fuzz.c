@@ -7,17 +7,13 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "memfd_input.h"
 #include "../src/elf/symtab.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  int fd = memfd_create("elf", MFD_CLOEXEC);
-  if (fd < 0) return 0;
-  if (write(fd, data, size) != (ssize_t)size) {
-    close(fd);
-    return 0;
-  }
   char path[64], err[256];
-  snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+  int fd = memfd_input(data, size, path, sizeof path);
+  if (fd < 0) return 0;
   int code;
   lt_symtab *s = lt_symtab_open(path, "fuzz", err, sizeof err, &code);
   if (s) {

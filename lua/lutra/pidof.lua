@@ -13,8 +13,14 @@ end
 -- What a process is called: its comm (at most 15 bytes, may be renamed
 -- by the program) and the basename of its executable (which the comm cuts
 -- short for long names).
+--- The comm of a process, or of one of its threads; nil when gone.
+function M.comm(pid, tid)
+  local s = slurp("/proc/" .. pid .. (tid and "/task/" .. tid or "") .. "/comm")
+  return s and (s:gsub("\n$", ""))
+end
+
 local function names_of(lfs, pid)
-  local comm = (slurp("/proc/" .. pid .. "/comm") or ""):gsub("\n$", "")
+  local comm = M.comm(pid) or ""
   local exe = lfs.symlinkattributes("/proc/" .. pid .. "/exe", "target")
   local base = exe and exe:gsub(" %(deleted%)$", ""):match("[^/]+$")
   return comm, base

@@ -7,18 +7,10 @@
 -- fires `on_unwind`.
 local bps = require "lutra.breakpoints"
 local state = require "lutra.state"
-local core = require "lutra.core"
 
 local M = {}
 
-local now = core.now
-
-local function call(s, fn, ...)
-  local t0 = now()
-  local r = fn(...)
-  s.handler_s = s.handler_s + (now() - t0)
-  return r
-end
+local call = state.call
 
 -- A frame left without returning: why is "unwound" (longjmp, an exception
 -- unwinding through it), "exec" (a successful execve ended the image) or

@@ -12,13 +12,7 @@ local M = {}
 
 local now = core.now
 
--- Calls a user handler, timing it for p:stats().
-local function call(s, fn, ...)
-  local t0 = now()
-  local r = fn(...)
-  s.handler_s = s.handler_s + (now() - t0)
-  return r
-end
+local call = state.call
 
 local function on_breakpoint(p, s, t, pc)
   local policy

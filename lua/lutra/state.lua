@@ -2,7 +2,17 @@
 -- by the Process userdata so that it goes when the process does. Every
 -- field is declared here, with what a followed fork's child shares or
 -- copies of it and what an exec resets.
+local now = require("lutra.core").now
+
 local M = {}
+
+--- Calls a user handler, its time counted in s.handler_s (p:stats()).
+function M.call(s, fn, ...)
+  local t0 = now()
+  local r = fn(...)
+  s.handler_s = s.handler_s + (now() - t0)
+  return r
+end
 
 local states = setmetatable({}, {__mode = "k"})
 

@@ -2,6 +2,7 @@
  * map from pc to function that Go binaries keep when stripped. Layouts of
  * go1.2, go1.16, go1.18 and go1.20+ (the runtime's symtab.go, pcHeader). */
 #include "gopclntab.h"
+#include "sections.h"
 
 #include <gelf.h>
 #include <stdbool.h>
@@ -35,18 +36,6 @@ static bool u8_at(bytes b, uint64_t off, uint8_t *v) {
   if (off >= b.len) return false;
   *v = b.p[off];
   return true;
-}
-
-static Elf_Scn *section_named(Elf *e, const char *name, GElf_Shdr *sh) {
-  size_t shstrndx;
-  if (elf_getshdrstrndx(e, &shstrndx) != 0) return NULL;
-  Elf_Scn *scn = NULL;
-  while ((scn = elf_nextscn(e, scn))) {
-    if (!gelf_getshdr(scn, sh)) continue;
-    const char *n = elf_strptr(e, shstrndx, sh->sh_name);
-    if (n && strcmp(n, name) == 0) return scn;
-  }
-  return NULL;
 }
 
 static int by_entry(const void *a, const void *b) {
@@ -171,7 +160,7 @@ static int mark_abi0(lt_gopclntab *t) {
 
 lt_gopclntab *lt_gopclntab_read(Elf *e, char *err, size_t errlen) {
   GElf_Shdr sh, tsh;
-  Elf_Scn *scn = section_named(e, ".gopclntab", &sh);
+  Elf_Scn *scn = lt_elf_section(e, ".gopclntab", &sh);
   if (!scn) {
     snprintf(err, errlen, "no .gopclntab section");
     return NULL;
@@ -194,7 +183,7 @@ lt_gopclntab *lt_gopclntab_read(Elf *e, char *err, size_t errlen) {
     snprintf(err, errlen, ".gopclntab: not an amd64 table (pointer size %u, pc quantum %u)", ptrsize, quantum);
     return NULL;
   }
-  Elf_Scn *text = section_named(e, ".text", &tsh);
+  Elf_Scn *text = lt_elf_section(e, ".text", &tsh);
   layout l;
   if (!read_layout(b, magic, text ? tsh.sh_addr : 0, &l, err, errlen)) return NULL;
   if (nfunc > b.len / (2 * l.fieldsize)) {

@@ -3,6 +3,7 @@
  * a function, and goid's offset in runtime.g (DWARF, else the layout of
  * the Go version, as runtime2.go has it). */
 #include "goruntime.h"
+#include "sections.h"
 
 #include <dwarf.h>
 #include <elfutils/libdw.h>
@@ -13,18 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static Elf_Scn *section_named(Elf *e, const char *name, GElf_Shdr *sh) {
-  size_t shstrndx;
-  if (elf_getshdrstrndx(e, &shstrndx) != 0) return NULL;
-  Elf_Scn *scn = NULL;
-  while ((scn = elf_nextscn(e, scn))) {
-    if (!gelf_getshdr(scn, sh)) continue;
-    const char *n = elf_strptr(e, shstrndx, sh->sh_name);
-    if (n && strcmp(n, name) == 0) return scn;
-  }
-  return NULL;
-}
 
 /* `len` bytes at link-time address `addr`, from the section holding them. */
 static bool read_vaddr(Elf *e, uint64_t addr, void *buf, size_t len) {
@@ -70,7 +59,7 @@ static void read_version(Elf *e, const uint8_t *b, size_t len, char *out, size_t
 
 lt_goruntime *lt_goruntime_read(Elf *e, const char *path) {
   GElf_Shdr sh;
-  Elf_Scn *scn = section_named(e, ".go.buildinfo", &sh);
+  Elf_Scn *scn = lt_elf_section(e, ".go.buildinfo", &sh);
   if (!scn) return NULL;
   lt_goruntime *g = calloc(1, sizeof *g);
   if (!g) return NULL;

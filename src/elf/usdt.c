@@ -2,6 +2,7 @@
  * libelf, adjusting addresses by .stapsdt.base as SystemTap does when the
  * file was prelinked; splits the argument specs. */
 #include "usdt.h"
+#include "sections.h"
 
 #include <gelf.h>
 #include <stdlib.h>
@@ -17,19 +18,10 @@ static int by_pc(const void *a, const void *b) {
 /* The address .stapsdt.base has in this file: the notes record the one
  * it had when they were written (sdt.h's _.stapsdt.base_ marker). */
 static int base_section(Elf *e, uint64_t *addr) {
-  size_t shstrndx;
-  if (elf_getshdrstrndx(e, &shstrndx) != 0) return 0;
-  Elf_Scn *scn = NULL;
   GElf_Shdr sh;
-  while ((scn = elf_nextscn(e, scn))) {
-    if (!gelf_getshdr(scn, &sh)) continue;
-    const char *n = elf_strptr(e, shstrndx, sh.sh_name);
-    if (n && strcmp(n, ".stapsdt.base") == 0) {
-      *addr = sh.sh_addr;
-      return 1;
-    }
-  }
-  return 0;
+  if (!lt_elf_section(e, ".stapsdt.base", &sh)) return 0;
+  *addr = sh.sh_addr;
+  return 1;
 }
 
 /* Appends one note's probe; strings are offsets until the end. */

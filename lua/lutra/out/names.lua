@@ -3,13 +3,7 @@
 -- they are there to ask.
 local M = {}
 
-local function comm(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("l")
-  f:close()
-  return s
-end
+local comm = require("lutra.pidof").comm
 
 --- names.new(): a table of what was read, by pid and by tid.
 function M.new() return setmetatable({procs = {}, threads = {}}, {__index = M}) end
@@ -19,11 +13,11 @@ function M.new() return setmetatable({procs = {}, threads = {}}, {__index = M}) 
 function M:see(c)
   local pname, tname
   if self.procs[c.pid] == nil then
-    pname = comm("/proc/" .. c.pid .. "/comm")
+    pname = comm(c.pid)
     self.procs[c.pid] = pname or false
   end
   if self.threads[c.tid] == nil then
-    tname = comm("/proc/" .. c.pid .. "/task/" .. c.tid .. "/comm")
+    tname = comm(c.pid, c.tid)
     self.threads[c.tid] = tname or false
   end
   return pname, tname
