@@ -129,7 +129,7 @@ bench(1)
 bench(4)
 
 -- The stop path at its floor (issue 18): on f compiled with endbr64 a hit
--- needs no register write; the bare C loop ref_regs does exactly waitpid +
+-- needs no register write; the bare C loop `ref_ptrace --regs` does exactly waitpid +
 -- GETREGS + CONT per hit, pinned to one CPU like lutra.
 do
   local cet = BB .. "/hot_cet"
@@ -141,7 +141,7 @@ do
         B .. "/lutra", cet, n, t) end,
       hits = function(txt) return tonumber(txt:match("hits%s+(%d+)")) end},
     {name = "ref-regs-pin", n = 100000,
-      cmd = function(n, t) return string.format("taskset -c 0 %s/ref_regs %s %s %d %d", BB, cet_addr, cet, n, t) end,
+      cmd = function(n, t) return string.format("taskset -c 0 %s/ref_ptrace --regs %s %s %d %d", BB, cet_addr, cet, n, t) end,
       hits = function(txt) return tonumber(txt:match("hits (%d+)")) end},
   }
   local runs = {}

@@ -279,19 +279,17 @@ local function in_executable(p, addr)
   return false
 end
 
-local function add_pending(p, bp)
+-- bp waits in one of p's lists ("pending": for a library loaded later;
+-- "deferred": to be decided once the libraries are mapped), resolved at
+-- the loader's hook.
+local function wait_in(list, p, bp)
   local s = state.of(p)
-  s.pending[#s.pending + 1] = bp
+  s[list][#s[list] + 1] = bp
   require("lutra.loader").watch(p)
   return bp
 end
-
-local function defer(p, bp)
-  local s = state.of(p)
-  s.deferred[#s.deferred + 1] = bp
-  require("lutra.loader").watch(p)
-  return bp
-end
+local function add_pending(p, bp) return wait_in("pending", p, bp) end
+local function defer(p, bp) return wait_in("deferred", p, bp) end
 
 -- "pat" or "module:pat": one breakpoint per matching function (code only:
 -- a variable or a marker in data never gets an int3). An unqualified glob

@@ -234,15 +234,19 @@ static int t_poke(lua_State *L) {
 
 /* t:arg(n): by the ABI of the code the thread is in (Go's registers in
  * Go code, the C ABI elsewhere). */
-static int t_arg(lua_State *L) {
+/* Argument n (1-based, the method's argument 2) through `get`. */
+static int nth_arg(lua_State *L, int (*get)(lt_thread *, int, int64_t *)) {
   lt_thread *t = checkt(L);
   lua_Integer n = luaL_checkinteger(L, 2);
   luaL_argcheck(L, n >= 1, 2, "argument numbers start at 1");
-  uint64_t v;
-  if (lt_thread_arg(t, n > 1000 ? 1000 : (int)n, &v) < 0) return lu_fail(L, tracer_of(t));
+  int64_t v;
+  if (get(t, n > 1000 ? 1000 : (int)n, &v) < 0) return lu_fail(L, tracer_of(t));
   lua_pushinteger(L, (lua_Integer)v);
   return 1;
 }
+
+static int abi_arg(lt_thread *t, int n, int64_t *v) { return lt_thread_arg(t, n, (uint64_t *)v); }
+static int t_arg(lua_State *L) { return nth_arg(L, abi_arg); }
 
 /* t:return_address(): at a function's first instruction, where it returns
  * to and what the stack pointer is once it has (the arch's return slot). */
@@ -286,15 +290,7 @@ static int t_frame_key(lua_State *L) {
 
 /* t:probe_arg(n): argument n (1-based) of the USDT probe the thread is
  * stopped at; nil, msg, "ENOTUSDT" at any other stop. */
-static int t_probe_arg(lua_State *L) {
-  lt_thread *t = checkt(L);
-  lua_Integer n = luaL_checkinteger(L, 2);
-  luaL_argcheck(L, n >= 1, 2, "argument numbers start at 1");
-  int64_t v;
-  if (lt_thread_probe_arg(t, n > 1000 ? 1000 : (int)n, &v) < 0) return lu_fail(L, tracer_of(t));
-  lua_pushinteger(L, (lua_Integer)v);
-  return 1;
-}
+static int t_probe_arg(lua_State *L) { return nth_arg(L, lt_thread_probe_arg); }
 
 /* t:usdt_probe(): provider, name, argument count of the USDT probe the
  * thread is stopped at; nil, msg, "ENOTUSDT" elsewhere. */
