@@ -1,7 +1,9 @@
 /* main.c: the lutra command. Like lua.c: it makes a Lua state, preloads
  * the bindings, and hands the command line to lua/lutra/cli.lua under
  * lua_pcall. Signals only set flags; lua_close runs every __gc, which is
- * where each Process removes its int3 bytes and kills or detaches. */
+ * where each Process removes its int3 bytes and kills or detaches. Every
+ * way out (the chunk's end, an error, os.exit, a signal, a closed output)
+ * ends in leave(), so that cleanup happens exactly once. */
 #include <lauxlib.h>
 #include <lua.h>
 #include <lualib.h>
@@ -99,7 +101,10 @@ static void stop_hook(lua_State *L, lua_Debug *ar) {
   (void)ar;
   lua_sethook(L, NULL, 0, 0);
   /* no position: the message is lutra's, not a line of the script's */
-  lua_pushfstring(L, "interrupted by %s", lt_signal_name(sig_target.signo));
+  if (sig_target.signo == SIGPIPE)
+    lua_pushliteral(L, "interrupted by SIGPIPE (the reader of lutra's output has gone)");
+  else
+    lua_pushfstring(L, "interrupted by %s", lt_signal_name(sig_target.signo));
   lua_error(L);
 }
 
@@ -118,6 +123,41 @@ static int traceback(lua_State *L) {
   }
   luaL_traceback(L, L, msg, 1);
   return 1;
+}
+
+/* The one way out: every __gc runs (breakpoints removed, kill or detach),
+ * then lutra ends with `status`. A closed output (SIGPIPE) ends as a
+ * program killed by SIGPIPE does, as strace and ltrace do (status 141 in
+ * a shell), once the traced processes are put back. */
+static int leave(lua_State *L, int status) {
+  if (sig_target.signo && (status == 0 || status == 1)) status = 128 + sig_target.signo;
+  lua_close(L);
+  /* The tracer is gone: a fatal signal from here on (a sanitizer's report
+   * at exit) has nothing to release. */
+  sig_target.tr = NULL;
+  sig_target.L = NULL;
+  if (sig_target.signo == SIGPIPE) {
+    fflush(NULL); /* what can still go out (EPIPE is no longer a signal) */
+    sigset_t pipe;
+    sigemptyset(&pipe);
+    sigaddset(&pipe, SIGPIPE);
+    signal(SIGPIPE, SIG_DFL);
+    sigprocmask(SIG_UNBLOCK, &pipe, NULL);
+    raise(SIGPIPE);
+  }
+  return status;
+}
+
+/* os.exit for scripts run by the lutra command: Lua's own calls exit()
+ * without closing the state, which would leave int3 bytes in an attached
+ * program (it dies at its next hit) and a spawned one to PTRACE_O_EXITKILL.
+ * This one closes the state first, as os.exit(code, true) does. */
+static int host_exit(lua_State *L) {
+  int status;
+  if (lua_isboolean(L, 1)) status = lua_toboolean(L, 1) ? EXIT_SUCCESS : EXIT_FAILURE;
+  else status = (int)luaL_optinteger(L, 1, EXIT_SUCCESS);
+  fflush(NULL);
+  exit(leave(L, status)); /* lua_close closes the main thread, from any coroutine */
 }
 
 /* Where lutra's Lua files are: beside an installed binary
@@ -181,6 +221,10 @@ static int pmain(lua_State *L) {
   int argc = (int)lua_tointeger(L, 1);
   char **argv = lua_touserdata(L, 2);
   luaL_openlibs(L);
+  lua_getglobal(L, "os");
+  lua_pushcfunction(L, host_exit);
+  lua_setfield(L, -2, "exit");
+  lua_pop(L, 1);
   set_lua_path(L);
   lua_getglobal(L, "require");
   lua_pushliteral(L, "lutra.core");
@@ -221,6 +265,10 @@ int main(int argc, char **argv) {
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
   sigaction(SIGHUP, &sa, NULL);
+  /* A closed output (lutra trace ... | head -1): the same cleanup as
+   * SIGINT; caught even if the caller ignored it, or lutra would write on
+   * into EPIPE forever. */
+  sigaction(SIGPIPE, &sa, NULL);
   sa.sa_handler = on_fatal;
   sa.sa_flags = SA_RESETHAND | SA_NODEFER; /* a fault in the cleanup kills at once */
   sigaction(SIGABRT, &sa, NULL);
@@ -240,13 +288,5 @@ int main(int argc, char **argv) {
   } else {
     status = (int)lua_tointeger(L, -1);
   }
-  if (sig_target.signo) {
-    if (status == 0 || status == 1) status = 128 + sig_target.signo;
-  }
-  lua_close(L); /* every __gc: breakpoints removed, kill or detach */
-  /* The tracer is gone: a fatal signal from here on (a sanitizer's report
-   * at exit) has nothing to release. */
-  sig_target.tr = NULL;
-  sig_target.L = NULL;
-  return status;
+  return leave(L, status);
 }

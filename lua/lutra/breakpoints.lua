@@ -177,6 +177,13 @@ local function describe_data(l)
     l.type == "object" and "a variable" or "a label in data", l.module)
 end
 
+local function in_executable(p, addr)
+  for _, m in ipairs(p:modules()) do
+    if m.executable then return addr >= m.base and addr < m["end"] end
+  end
+  return false
+end
+
 -- Puts bp at the code among locs (lookup's answer). nil, msg when the
 -- name is data only.
 local function place(p, bp, locs)
@@ -194,6 +201,14 @@ local function place(p, bp, locs)
     end
   end
   bp.locations = code
+  -- A location in a library: it may be unloaded (dlclose), which only the
+  -- loader's hook tells.
+  for _, l in ipairs(code) do
+    if not in_executable(p, l.address) then
+      require("lutra.loader").watch(p)
+      break
+    end
+  end
   -- A linkage name is printed demangled: "_ZN2ns1fEi" is "ns::f(int)".
   local modname, name = core.split_where(bp.where)
   if #code == 1 and core.demangle(name) then
@@ -211,6 +226,40 @@ function M.try_resolve(p, bp)
   local ok, err = place(p, bp, locs)
   if not ok then error(string.format("break_at %q: %s", bp.where, err), 0) end
   return true
+end
+
+--- The int3s at addrs went with the object that held them (a dlclose):
+-- the engine has dropped them without writing (p:forget_unmapped). Their
+-- breakpoints wait for the object again, as gdb's do ("Temporarily
+-- disabling breakpoints for unloaded shared library"): a name whose last
+-- location went is pending again (resolved at the next load, wherever the
+-- object lands); a breakpoint set by address went with its object.
+function M.unloaded(p, addrs)
+  local s = state.of(p)
+  local queued = {}
+  for _, bp in ipairs(s.pending) do queued[bp] = true end
+  for _, a in ipairs(addrs) do
+    local list = s.by_addr[a] or {}
+    s.by_addr[a], s.owners[a], s.internal[a], s.ret_sites[a] = nil, nil, nil, nil
+    for _, bp in ipairs(list) do
+      if bp.process == p then
+        for i = #bp.addresses, 1, -1 do
+          if bp.addresses[i] == a then table.remove(bp.addresses, i) end
+        end
+        if bp.address == a then bp.address = bp.addresses[1] end
+      end
+      local orphaned = bp.process ~= p or #bp.addresses == 0
+      if orphaned and not bp.removed and not queued[bp] then
+        if bp.where then
+          if bp.process == p then bp.pending, bp.address = true, nil end
+          s.pending[#s.pending + 1] = bp
+          queued[bp] = true
+        elseif bp.process == p then
+          bp.removed, bp.enabled = true, false
+        end
+      end
+    end
+  end
 end
 
 --- Resolves every pending breakpoint whose library has appeared.
@@ -270,13 +319,6 @@ local function libraries_unmapped(p)
     end
   end
   return true
-end
-
-local function in_executable(p, addr)
-  for _, m in ipairs(p:modules()) do
-    if m.executable then return addr >= m.base and addr < m["end"] end
-  end
-  return false
 end
 
 -- bp waits in one of p's lists ("pending": for a library loaded later;

@@ -34,6 +34,10 @@ end
 local function consistent(p)
   local s = state.of(p)
   s.before_entry = false
+  -- An object unloaded since the last look (dlclose): its int3s went with
+  -- it, and its breakpoints wait for it again.
+  local gone = p:forget_unmapped()
+  if #gone > 0 then bps.unloaded(p, gone) end
   bps.resolve_pending(p)
   bps.resolve_deferred(p)
   if s.stop_at_libraries then

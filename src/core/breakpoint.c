@@ -106,6 +106,43 @@ static int check_code(lt_process *p, uint64_t addr) {
                  r->path && *r->path ? r->path : "anonymous memory");
 }
 
+/* What is mapped at addr, as a number: a hash of the mapping's file name
+ * (" (deleted)" left out: a file replaced on disk is still the object
+ * mapped), 1 for anonymous memory, 0 when nothing is mapped there. */
+static uint64_t mapping_id(lt_process *p, uint64_t addr) {
+  const lt_region *r = lt_modules_region(lt_process_modules(lt_process_mem_owner(p)), addr);
+  if (!r) return 0;
+  if (!r->path) return 1;
+  size_t len = strlen(r->path);
+  static const char deleted[] = " (deleted)";
+  if (len > sizeof deleted - 1 && strcmp(r->path + len - (sizeof deleted - 1), deleted) == 0)
+    len -= sizeof deleted - 1;
+  uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+  for (size_t i = 0; i < len; i++) h = (h ^ (unsigned char)r->path[i]) * 1099511628211ULL;
+  return h < 2 ? h + 2 : h;
+}
+
+size_t lt_forget_unmapped(lt_process *p, uint64_t **out) {
+  lt_process *owner = lt_process_mem_owner(p);
+  if (out) *out = NULL;
+  if (owner->breakpoints.len == 0) return 0;
+  uint64_t *addrs = out ? malloc(owner->breakpoints.len * sizeof *addrs) : NULL;
+  size_t n = 0;
+  uint64_t k;
+  void *v;
+  for (size_t i = 0; hm_next(&owner->breakpoints, &i, &k, &v);) {
+    lt_breakpoint *bp = v;
+    if (mapping_id(p, bp->addr) == bp->map_id) continue;
+    if (addrs) addrs[n] = bp->addr;
+    n++;
+    hm_del(&owner->breakpoints, k);
+    lt_process_unlink_bp(owner, bp);
+    free(bp);
+  }
+  if (out) *out = addrs;
+  return n;
+}
+
 int lt_add_breakpoint(lt_process *p, uint64_t addr) {
   if (lt_check_all_stopped(p, "add breakpoint") < 0) return -1;
   if (lt_bp_at(p, addr))
@@ -115,6 +152,7 @@ int lt_add_breakpoint(lt_process *p, uint64_t addr) {
   lt_breakpoint *bp = calloc(1, sizeof *bp);
   if (!bp) return lt_fail(p->tracer, ENOMEM, "out of memory");
   bp->addr = addr;
+  bp->map_id = mapping_id(p, addr);
   if (lt_bp_insert(p, bp) < 0 || hm_put(&lt_process_mem_owner(p)->breakpoints, addr, bp) < 0) {
     lt_bp_restore(p, bp);
     free(bp);

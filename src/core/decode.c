@@ -310,6 +310,18 @@ static bool shares_vm(pid_t a, pid_t b) {
   return syscall(SYS_kcmp, a, b, KCMP_VM, 0, 0) == 0;
 }
 
+/* The thread a clone event names, made known once: an attach may have
+ * met it in /proc/PID/task already, traced from birth (lifecycle.c). */
+static void new_thread_known(lt_process *p, pid_t tid) {
+  lt_thread *known = lt_process_thread(p, tid);
+  if (known && known->state != LT_EXITED) return;
+  lt_thread *nt = lt_thread_new(p, tid, LT_STOPPING);
+  if (nt) {
+    int st;
+    if (lt_tracer_take_orphan(p->tracer, tid, &st)) lt_handle_status(p->tracer, nt, st);
+  }
+}
+
 static void handle_new_thread(lt_thread *t) {
   lt_process *p = t->proc;
   unsigned long msg = 0;
@@ -322,11 +334,7 @@ static void handle_new_thread(lt_thread *t) {
     handle_fork(t, tid, vm, vm, false);
     return;
   }
-  lt_thread *nt = lt_thread_new(p, tid, LT_STOPPING);
-  if (nt) {
-    int st;
-    if (lt_tracer_take_orphan(p->tracer, tid, &st)) lt_handle_status(p->tracer, nt, st);
-  }
+  new_thread_known(p, tid);
   t->cause.kind = LT_CAUSE_THREAD_CREATE;
   t->cause.new_tid = tid;
   lt_thread_set_state(t, LT_STOPPED_THREAD_CREATE);
@@ -384,9 +392,26 @@ static bool syscall_wanted(const lt_process *p, uint64_t nr) {
   return nr < LT_NSYSCALLS && (p->sys_filter[nr / 8] >> (nr % 8) & 1);
 }
 
+/* A seccomp stop that lutra's filter did not ask for: the program's own
+ * filter answered SECCOMP_RET_TRACE (its data is not LT_SECCOMP_DATA).
+ * With no tracer, or one that did not ask for seccomp stops, the kernel
+ * skips such a call and it fails with ENOSYS: so it does here (syscall
+ * number -1 skips it, and the kernel leaves the return value as set).
+ * A call the user traces too is reported as any other; its exit stop
+ * shows the -ENOSYS. */
+static void skip_foreign_seccomp(lt_thread *t) {
+  unsigned long data = 0;
+  if (lt_ptrace_q(t->proc->tracer, PTRACE_GETEVENTMSG, t->tid, 0, &data) < 0 || data == LT_SECCOMP_DATA) return;
+  if (lt_thread_load_regs(t) < 0) return; /* ESRCH: its exit will come */
+  arch_skip_syscall(&t->regs);
+  arch_set_retval(&t->regs, (uint64_t)-ENOSYS);
+  t->regs_dirty = true;
+}
+
 /* A seccomp stop: a filtered syscall's entry (seccomp.c). */
 static void handle_seccomp(lt_thread *t) {
   lt_process *p = t->proc;
+  skip_foreign_seccomp(t);
   struct __ptrace_syscall_info si;
   memset(&si, 0, sizeof si);
   long n = lt_ptrace_q(t->proc->tracer, PTRACE_GET_SYSCALL_INFO, t->tid, (void *)sizeof si, &si);

@@ -21,6 +21,7 @@ typedef struct {
   bool slot_ready;   /* the out-of-line copy is written at slot */
   arch_plan plan;
   uint64_t slot;     /* DISPLACE: where its copy runs, 0 until needed */
+  uint64_t map_id;   /* what was mapped there when it went in (breakpoint.c) */
 } lt_breakpoint;
 
 /* A page mapped in the tracee for out-of-line copies (scratch.c). */
@@ -216,6 +217,9 @@ const lt_module *lt_process_module_at(lt_process *p, uint64_t addr);
 static inline lt_process *lt_process_mem_owner(const lt_process *p) {
   return p->mem_owner ? p->mem_owner : (lt_process *)p;
 }
+/* The pid whose /proc entries show p's memory and mappings: p's own, or a
+ * live thread's once the leader is a zombie. */
+pid_t lt_process_proc_pid(const lt_process *p);
 /* A thread that cannot run now whatever lutra does: a zombie leader, a
  * thread parked in vfork. A round neither interrupts nor waits for it. */
 static inline bool lt_thread_parked(const lt_thread *t) {
@@ -325,6 +329,9 @@ void lt_typed_free(lt_process *p);
 
 /* seccomp.c */
 int lt_seccomp_install(lt_process *p, const uint8_t *set);
+/* The SECCOMP_RET_DATA of lutra's filter: a seccomp stop with other data
+ * comes from the program's own filter (PTRACE_GETEVENTMSG tells). */
+#define LT_SECCOMP_DATA 0x4c54 /* "LT" */
 
 /* ---- floor 5: whole processes ------------------------------------------ */
 

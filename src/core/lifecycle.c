@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -24,9 +25,10 @@ static char thread_status(pid_t pid, pid_t tid) {
   return rp && rp[1] == ' ' ? rp[2] : 0;
 }
 
-static int attach_fail_eperm(lt_tracer *tr, pid_t pid) {
-  char path[64], line[256], why[160] = "";
-  snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+/* The tracer of one thread (TracerPid), 0 when none or unknown. */
+static pid_t tracer_of(pid_t pid, pid_t tid) {
+  char path[96], line[256];
+  snprintf(path, sizeof path, "/proc/%d/task/%d/status", (int)pid, (int)tid);
   FILE *f = fopen(path, "re");
   int tracer = 0;
   if (f) {
@@ -34,10 +36,26 @@ static int attach_fail_eperm(lt_tracer *tr, pid_t pid) {
       if (sscanf(line, "TracerPid: %d", &tracer) == 1) break;
     fclose(f);
   }
+  return (pid_t)tracer;
+}
+
+/* A thread that exited between the listing and its PTRACE_SEIZE answers
+ * EPERM, not ESRCH, while it is a zombie (the kernel refuses to attach a
+ * task with an exit state). */
+static bool exited_meanwhile(pid_t pid, pid_t tid) {
+  char st = thread_status(pid, tid);
+  return st == 0 || st == 'Z' || st == 'X';
+}
+
+/* tid is the thread whose PTRACE_SEIZE failed (the leader's TracerPid is
+ * lutra's own once the leader is seized). */
+static int attach_fail_eperm(lt_tracer *tr, pid_t pid, pid_t tid) {
+  char why[160] = "";
+  pid_t tracer = tracer_of(pid, tid);
   if (tracer > 0) {
-    snprintf(why, sizeof why, " (already traced by process %d)", tracer);
+    snprintf(why, sizeof why, " (already traced by process %d)", (int)tracer);
   } else {
-    f = fopen("/proc/sys/kernel/yama/ptrace_scope", "re");
+    FILE *f = fopen("/proc/sys/kernel/yama/ptrace_scope", "re");
     int scope = 0;
     if (f) {
       if (fscanf(f, "%d", &scope) != 1) scope = 0;
@@ -49,6 +67,20 @@ static int attach_fail_eperm(lt_tracer *tr, pid_t pid) {
       snprintf(why, sizeof why, " (not your process, or another tracer?)");
   }
   return lt_fail(tr, EPERM, "cannot attach to %d: %s%s", (int)pid, strerror(EPERM), why);
+}
+
+/* A thread already traced by lutra itself: one of the threads seized a
+ * moment ago created it, so the kernel attached it at birth
+ * (PTRACE_O_TRACECLONE), and its creator's clone event has not been read
+ * yet. It is ours: its first stop (PTRACE_EVENT_STOP) is on its way, or
+ * came already and waits among the orphans; the clone event, when it is
+ * read, finds it known (decode.c). Seizing it again would fail with EPERM. */
+static int adopt_born_traced(lt_process *p, pid_t tid) {
+  lt_thread *t = lt_thread_new(p, tid, LT_STOPPING);
+  if (!t) return -1;
+  int st;
+  if (lt_tracer_take_orphan(p->tracer, tid, &st)) lt_handle_status(p->tracer, t, st);
+  return 0;
 }
 
 /* Seizes every thread listed in /proc/PID/task, again and again until a
@@ -72,8 +104,17 @@ static int attach_threads(lt_process *p) {
       if (lt_ptrace_q(tr, PTRACE_SEIZE, tid, 0, (void *)(long)LT_PTRACE_OPTIONS) < 0) {
         int err = errno;
         if (err == ESRCH && tid != p->pid) continue; /* exited meanwhile */
+        if (err == EPERM && tid != p->pid && exited_meanwhile(p->pid, tid)) continue;
+        if (err == EPERM && tid != p->pid && tracer_of(p->pid, tid) == getpid()) {
+          if (adopt_born_traced(p, tid) < 0) {
+            closedir(d);
+            return -1;
+          }
+          again = true;
+          continue;
+        }
         closedir(d);
-        if (err == EPERM) return attach_fail_eperm(tr, p->pid);
+        if (err == EPERM) return attach_fail_eperm(tr, p->pid, tid);
         if (err == ESRCH) return lt_fail(tr, ESRCH, "cannot attach to %d: no such process", (int)p->pid);
         errno = err;
         return lt_fail_errno(tr, "cannot attach to %d: ptrace(SEIZE) thread %d", (int)p->pid, (int)tid);
@@ -160,6 +201,23 @@ static int drain_traps(lt_process *p) {
   return 0;
 }
 
+/* A thread that PTRACE_DETACH could not reach (ESRCH: it was no longer
+ * in its stop) or that was let go inside its exit is still ours: another
+ * thread, detached a moment before, called exit_group and SIGKILL woke
+ * it. It is on its way to its exit stop (PTRACE_O_TRACEEXIT) or to its
+ * end: wait for that and detach it there, or reap it, so that no thread
+ * of a detached program stays in a ptrace stop nobody will end. */
+static void let_go_dying(lt_tracer *tr, pid_t tid, double deadline) {
+  for (;;) {
+    int st;
+    if (lt_wait_event(tr, tid, &st, deadline) <= 0) return; /* reaped elsewhere, or given up on */
+    if (!WIFSTOPPED(st)) return; /* its end: reaped */
+    int sig = WSTOPSIG(st);
+    bool deliver = (st >> 16) == 0 && sig != SIGTRAP && sig != (SIGTRAP | 0x80);
+    if (lt_ptrace_q(tr, PTRACE_DETACH, tid, 0, (void *)(long)(deliver ? sig : 0)) == 0) return;
+  }
+}
+
 static int detach(lt_process *p) {
   lt_tracer *tr = p->tracer;
   if (p->state == LT_PS_DETACHED) return 0;
@@ -176,16 +234,26 @@ static int detach(lt_process *p) {
   drain_traps(p);
   if (p->state == LT_PS_EXITED) return lt_fail(tr, LT_EEXITED, "process exited");
   lt_usdt_release_all(p); /* the USDT semaphores lutra raised */
+  /* A saved byte goes back only where its object still is: never into
+   * what an unloaded library's range holds now. */
+  lt_forget_unmapped(p, NULL);
   int rc = lt_bp_restore_all(p);
   uint64_t k;
   void *v;
+  pid_t *dying = calloc(p->threads.len + 1, sizeof *dying);
+  size_t ndying = 0;
   for (size_t i = 0; hm_next(&p->threads, &i, &k, &v);) {
     lt_thread *t = v;
+    if (t->state == LT_EXITING && t->tid != p->pid && dying) dying[ndying++] = t->tid;
     if (!lt_state_is_stopped(t->state)) continue;
     lt_thread_flush_regs(t);
-    if (lt_ptrace_q(p->tracer, PTRACE_DETACH, t->tid, 0, (void *)(long)t->signal) < 0 && errno != ESRCH && rc == 0)
-      rc = lt_fail_errno(tr, "ptrace(DETACH) thread %d", (int)t->tid);
+    if (lt_ptrace_q(p->tracer, PTRACE_DETACH, t->tid, 0, (void *)(long)t->signal) < 0) {
+      if (errno == ESRCH && dying) dying[ndying++] = t->tid;
+      else if (errno != ESRCH && rc == 0) rc = lt_fail_errno(tr, "ptrace(DETACH) thread %d", (int)t->tid);
+    }
   }
+  for (size_t i = 0; i < ndying; i++) let_go_dying(tr, dying[i], lt_now() + 5);
+  free(dying);
   lt_process_forget_breakpoints(p);
   lt_process_drop_threads(p, LT_DETACHED);
   p->state = LT_PS_DETACHED;

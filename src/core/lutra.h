@@ -136,6 +136,12 @@ lt_thread *lt_process_thread(const lt_process *p, pid_t tid);
 int lt_add_breakpoint(lt_process *p, uint64_t addr);
 int lt_remove_breakpoint(lt_process *p, uint64_t addr);
 int lt_has_breakpoint(const lt_process *p, uint64_t addr);
+/* Drops, without writing a byte, every breakpoint whose object is no
+ * longer mapped at its address (a library dlclose'd: its memory is gone,
+ * and whatever is mapped there now is not the program's code of then).
+ * Returns how many were dropped and, when out is given, their addresses
+ * in *out (malloc'd, the caller frees; NULL if that allocation failed). */
+size_t lt_forget_unmapped(lt_process *p, uint64_t **out);
 /* A hit of a non-stop breakpoint stops only the hitting thread: wait_stop
  * returns with the other threads running (unless another event in the
  * same round needs all-stop), and cont resumes the stopped ones. */

@@ -2,19 +2,47 @@
  * included (breakpoint.c shows the program's own). Data moves through
  * process_vm_readv; writes (text included) and protected pages go through
  * /proc/PID/mem, which honours ptrace access rather than page protection. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 #include "internal.h"
 
+/* A leader that called pthread_exit is a zombie without memory: its
+ * /proc/PID/mem fails with ESRCH. The process's memory is then reached
+ * through a live thread's /proc/PID/task/TID/mem (the file holds the
+ * memory, not the thread: it stays valid when that thread ends). */
+static int open_through_task(pid_t pid) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+  DIR *d = opendir(path);
+  if (!d) return -1;
+  int fd = -1;
+  struct dirent *e;
+  while (fd < 0 && (e = readdir(d))) {
+    int tid = atoi(e->d_name);
+    if (tid <= 0 || tid == (int)pid) continue;
+    char mem[96];
+    snprintf(mem, sizeof mem, "/proc/%d/task/%d/mem", (int)pid, tid);
+    fd = open(mem, O_RDWR | O_CLOEXEC);
+  }
+  closedir(d);
+  return fd;
+}
+
 int lt_mem_open(lt_tracer *tr, pid_t pid) {
   char path[64];
   snprintf(path, sizeof path, "/proc/%d/mem", (int)pid);
   int fd = open(path, O_RDWR | O_CLOEXEC);
+  if (fd < 0 && errno == ESRCH) {
+    fd = open_through_task(pid);
+    if (fd < 0) errno = ESRCH;
+  }
   if (fd < 0) return lt_fail_errno(tr, "open %s", path);
   return fd;
 }

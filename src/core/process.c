@@ -187,11 +187,26 @@ bool lt_process_others_running(const lt_process *p, const lt_thread *t) {
   return false;
 }
 
+/* A zombie leader (it called pthread_exit) has no memory: its
+ * /proc/PID/maps is empty and /proc/PID/exe unreadable. A live thread's
+ * /proc/TID shows the process's. */
+pid_t lt_process_proc_pid(const lt_process *p) {
+  const lt_thread *leader = hm_get(&p->threads, (uint64_t)p->pid);
+  if (leader && leader->state != LT_EXITING && leader->state != LT_EXITED) return p->pid;
+  uint64_t k;
+  void *v;
+  for (size_t i = 0; hm_next(&p->threads, &i, &k, &v);) {
+    const lt_thread *t = v;
+    if (t->tid != p->pid && t->state != LT_EXITING && t->state != LT_EXITED) return t->tid;
+  }
+  return p->pid;
+}
+
 const lt_modules *lt_process_modules(lt_process *p) {
   if (p->state == LT_PS_EXITED || p->state == LT_PS_DETACHED) return &p->mods;
   if (p->mods_stamp != p->stats.stops + 1) {
     char err[256];
-    if (lt_modules_refresh(&p->mods, p->pid, err, sizeof err) == 0)
+    if (lt_modules_refresh(&p->mods, lt_process_proc_pid(p), err, sizeof err) == 0)
       p->mods_stamp = p->stats.stops + 1;
   }
   return &p->mods;

@@ -20,7 +20,7 @@
 /* The free page nearest to `near` (within reach), from /proc/PID/maps. */
 static int find_room(lt_process *p, uint64_t near, uint64_t *addr) {
   char path[64], line[512];
-  snprintf(path, sizeof path, "/proc/%d/maps", (int)p->pid);
+  snprintf(path, sizeof path, "/proc/%d/maps", (int)lt_process_proc_pid(p));
   FILE *f = fopen(path, "re");
   if (!f) return lt_fail_errno(p->tracer, "open %s", path);
   uint64_t prev_end = 0x10000, best = 0, best_dist = UINT64_MAX;

@@ -5,7 +5,10 @@
  * ENOSYS: such a process is never detached (it is killed at cleanup, and
  * its forked children are followed). Filters only add up: a later filter
  * traces more syscalls; calls traced but no longer wanted are resumed by
- * the engine at their one stop. */
+ * the engine at their one stop. The filter's SECCOMP_RET_DATA is lutra's
+ * own (LT_SECCOMP_DATA): a program's own filter may answer
+ * SECCOMP_RET_TRACE too, and such a call must fail with ENOSYS as it does
+ * with no tracer (decode.c). */
 #include <errno.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
@@ -29,7 +32,7 @@ static size_t build_filter(const uint8_t *set, struct sock_filter *prog, size_t 
   for (unsigned nr = 0; nr < LT_NSYSCALLS && n + 3 < max; nr++) {
     if (!(set[nr / 8] >> (nr % 8) & 1)) continue;
     prog[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, nr, 0, 1);
-    prog[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE);
+    prog[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE | LT_SECCOMP_DATA);
   }
   prog[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
   return n;

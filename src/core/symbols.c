@@ -161,7 +161,7 @@ static lt_dwarf *dwarf_of(lt_process *p) {
   }
   if (!p->dwarf) {
     char err[256];
-    p->dwarf = lt_dwarf_open(p->pid, err, sizeof err);
+    p->dwarf = lt_dwarf_open(lt_process_proc_pid(p), err, sizeof err);
     if (!p->dwarf) {
       lt_fail(p->tracer, LT_EBADELF, "process %d: %s", (int)p->pid, err);
       return NULL;

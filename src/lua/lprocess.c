@@ -140,6 +140,21 @@ static int p_set_breakpoint_nonstop(lua_State *L) {
   return done(L, p, lt_set_breakpoint_nonstop(p, lu_checkaddr(L, 2), lua_toboolean(L, 3)));
 }
 
+/* p:forget_unmapped(): the addresses of the breakpoints dropped because
+ * their object is no longer mapped there (lt_forget_unmapped). */
+static int p_forget_unmapped(lua_State *L) {
+  lt_process *p = checkp(L);
+  uint64_t *a = NULL;
+  size_t n = lt_forget_unmapped(p, &a);
+  lua_createtable(L, (int)n, 0);
+  for (size_t i = 0; a && i < n; i++) {
+    lua_pushinteger(L, (lua_Integer)a[i]);
+    lua_rawseti(L, -2, (lua_Integer)i + 1);
+  }
+  free(a);
+  return 1;
+}
+
 static int p_has_breakpoint(lua_State *L) {
   lua_pushboolean(L, lt_has_breakpoint(checkp(L), lu_checkaddr(L, 2)));
   return 1;
@@ -629,7 +644,7 @@ static int p_tostring(lua_State *L) {
 static const luaL_Reg methods[] = {
     {"threads", p_threads}, {"thread", p_thread},
     {"add_breakpoint", p_add_breakpoint}, {"remove_breakpoint", p_remove_breakpoint},
-    {"has_breakpoint", p_has_breakpoint}, {"set_breakpoint_nonstop", p_set_breakpoint_nonstop}, {"stop", p_stop}, {"cont", p_cont},
+    {"has_breakpoint", p_has_breakpoint}, {"forget_unmapped", p_forget_unmapped}, {"set_breakpoint_nonstop", p_set_breakpoint_nonstop}, {"stop", p_stop}, {"cont", p_cont},
     {"wait_stop", p_wait_stop}, {"detach", p_detach}, {"kill", p_kill},
     {"read", p_read}, {"write", p_write}, {"read_string", p_read_string},
     {"symbol", p_symbol}, {"symbols", p_symbols}, {"lookup", p_lookup}, {"symbolize", p_symbolize},
