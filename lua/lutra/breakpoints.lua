@@ -218,11 +218,11 @@ local function place(p, bp, locs)
 end
 
 --- Tries to resolve a pending breakpoint now. Returns true once inserted,
--- false while its name is unknown.
+-- false while its name is unknown (and the lookup's message and code).
 function M.try_resolve(p, bp)
   if bp.resolve then return bp:resolve() end -- a USDT probe (lutra.usdt)
-  local locs = p:lookup(bp.where)
-  if not locs then return false end
+  local locs, err, code = p:lookup(bp.where)
+  if not locs then return false, err, code end
   local ok, err = place(p, bp, locs)
   if not ok then error(string.format("break_at %q: %s", bp.where, err), 0) end
   return true
@@ -271,8 +271,36 @@ function M.resolve_pending(p)
   end
 end
 
--- Why a name cannot be resolved now, in words.
-local function unknown(p, where)
+-- What lutra knows about where a name could have been, as a parenthesis:
+-- the object it searched is stripped (only its exported names are left),
+-- or the program is a #! script whose traced image is its interpreter.
+local function hints(p, modname, name)
+  local out = {}
+  local m
+  if modname then
+    m = p:module(modname)
+  else
+    for _, x in ipairs(p:modules()) do
+      if x.executable then m = x end
+    end
+  end
+  local script = state.of(p).script
+  if script and not modname then
+    out[#out + 1] = string.format("%s is a #! script: the traced program is its interpreter %s; " ..
+      "a name in a library the interpreter loads later takes {pending = true}", script, m and m.path or "?")
+  end
+  if m and m.stripped then
+    out[#out + 1] = string.format("%s is stripped: '%s' is not in its .dynsym", m.path, name)
+  end
+  if #out == 0 then return "" end
+  return " (" .. table.concat(out, "; ") .. ")"
+end
+
+-- Why a name cannot be resolved now, in words. A name that may have been
+-- in an object lutra cannot read gets the engine's answer, which names
+-- the file and what is broken in it (EBADELF).
+local function unknown(p, where, err, code)
+  if code == "EBADELF" then return err end
   local modname, name = core.split_where(where)
   if modname and not module_loaded(p, modname) and file_like(modname) then
     return string.format("no module '%s' loaded in process %d (for symbol '%s')", modname, p.pid, name)
@@ -280,8 +308,9 @@ local function unknown(p, where)
     return string.format("'%s' is not a module of process %d (a C++ or Rust path is written with '::'; " ..
       "a library is named by its file: 'libfoo.so:%s')", modname, p.pid, name)
   end
-  if modname then return string.format("no symbol '%s' in %s", name, modname) end
-  return string.format("no symbol '%s' in process %d or the libraries it is linked against", where, p.pid)
+  if modname then return string.format("no symbol '%s' in %s", name, modname) .. hints(p, modname, name) end
+  return string.format("no symbol '%s' in process %d or the libraries it is linked against", where, p.pid) ..
+    hints(p, nil, where)
 end
 
 --- Resolves breakpoints deferred at spawn, now that the libraries the
@@ -292,10 +321,12 @@ function M.resolve_deferred(p)
   s.deferred = {}
   local missing = {}
   for _, bp in ipairs(deferred) do
-    if not bp.removed and not M.try_resolve(p, bp) then
+    local ok, err, code
+    if not bp.removed then ok, err, code = M.try_resolve(p, bp) end
+    if not bp.removed and not ok then
       -- a USDT probe says why itself (lutra.usdt)
       missing[#missing + 1] = bp.resolve and select(2, require("lutra.usdt").resolve(p, bp.symbol))
-        or unknown(p, bp.where)
+        or unknown(p, bp.where, err, code)
     end
   end
   if #missing > 0 then error("break_at: " .. table.concat(missing, "; "), 0) end
@@ -410,7 +441,8 @@ function M.break_at(p, where, opts)
   local loaded = not modname or module_loaded(p, modname)
   -- A name first, exactly ("operator[]" and "f(char const*)" are names);
   -- a glob only when nothing has that name.
-  local locs = loaded and p:lookup(where)
+  local locs, lerr, lcode
+  if loaded then locs, lerr, lcode = p:lookup(where) end
   if locs and not modname and libraries_unmapped(p) then
     -- Found only in the loader (its own strlen, ...) while the libraries
     -- are not mapped yet: the program's is decided at entry.
@@ -431,7 +463,7 @@ function M.break_at(p, where, opts)
   if static_program(p) then
     -- No dynamic loader: nothing will ever define the name.
     error(string.format("break_at: %s (a program without a dynamic loader loads no library later)",
-      unknown(p, where)), 2)
+      unknown(p, where, lerr, lcode)), 2)
   end
   if opts.pending or (modname and not loaded and file_like(modname)) then
     return add_pending(p, bp)
@@ -440,7 +472,7 @@ function M.break_at(p, where, opts)
     -- Right after spawn the libraries are not mapped yet: decide at entry.
     return defer(p, bp)
   end
-  error("break_at: " .. unknown(p, where), 2)
+  error("break_at: " .. unknown(p, where, lerr, lcode), 2)
 end
 
 --- Every logical breakpoint at addr (nil when none).

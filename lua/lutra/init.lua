@@ -21,11 +21,37 @@ local lutra = {
 
 local Process, Thread = core.Process, core.Thread
 
+-- The file execve ran for argv[1] (searched in PATH as spawn does), when
+-- it is a #! script: the kernel then runs its interpreter, which is the
+-- image lutra traces.
+local function script_path(argv)
+  local name = type(argv) == "table" and argv[1] or argv
+  if type(name) ~= "string" then return nil end
+  local candidates = {}
+  if name:find("/", 1, true) then
+    candidates[1] = name
+  else
+    for dir in (os.getenv("PATH") or "/usr/local/bin:/usr/bin:/bin"):gmatch("[^:]*") do
+      candidates[#candidates + 1] = (dir == "" and "." or dir) .. "/" .. name
+    end
+  end
+  for _, path in ipairs(candidates) do
+    local f = io.open(path, "rb")
+    if f then
+      local head = f:read(2)
+      f:close()
+      if head then return head == "#!" and path or nil end
+    end
+  end
+  return nil
+end
+
 --- lutra.spawn(argv [, opts]) -> Process | nil, err, code
 function lutra.spawn(argv, opts)
   local p, err, code = core.spawn(argv, opts)
   if not p then return nil, err, code end
   local s = state.of(p)
+  s.script = script_path(argv)
   -- A dynamic program: its libraries are not mapped yet (a static one has
   -- none to wait for)
   for _, m in ipairs(p:modules()) do

@@ -94,6 +94,7 @@ end
 -- ({reason = "stopped"} when it got there).
 function M.run_to_libraries(p)
   local s = state.of(p)
+  if p.state == "exited" then return p:run() end -- its exec failed past the point of no return
   if not s.before_entry then return {reason = "stopped"} end
   s.stop_at_libraries = true
   M.watch(p)

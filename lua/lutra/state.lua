@@ -33,6 +33,7 @@ local function fresh()
     ret_sites = {},  -- addresses holding a return probe's int3
     loader_watched = false, entry_watched = false,
     before_entry = false, -- spawned and the libraries not mapped yet
+    script = nil,    -- spawned as a #! script: its path (the image traced is its interpreter)
     stop_at_libraries = false, -- run stops once they are (lutra.loader)
     sys_filter = nil, sys_seccomp = nil, -- how syscalls are traced
     sys_calls = {},  -- tid -> the syscall entry whose exit is awaited

@@ -2,6 +2,7 @@
  * (every int3 removed first), killing, and freeing a process at the end of
  * its tracing, which kills a spawned one and lets an attached one go. */
 #include <dirent.h>
+#include <elf.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -49,6 +50,34 @@ static bool exited_meanwhile(pid_t pid, pid_t tid) {
 
 /* tid is the thread whose PTRACE_SEIZE failed (the leader's TracerPid is
  * lutra's own once the leader is seized). */
+/* The parent of a process (/proc/PID/stat), 0 when unknown. */
+static pid_t parent_of(pid_t pid) {
+  char path[64], buf[512];
+  snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+  FILE *f = fopen(path, "re");
+  if (!f) return 0;
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  fclose(f);
+  buf[n] = 0;
+  char *rp = strrchr(buf, ')'); /* the command name may hold spaces */
+  int ppid = 0;
+  if (!rp || sscanf(rp + 1, " %*c %d", &ppid) != 1) return 0;
+  return (pid_t)ppid;
+}
+
+/* How many generations above lutra pid is (1: its parent), 0 when it is
+ * not an ancestor. Tracing an ancestor freezes both: it waits for lutra
+ * (its child, or its child's child) while lutra holds it stopped, and
+ * lutra's output may be a pipe it would read. */
+static int ancestor_generations(pid_t pid) {
+  int gen = 1;
+  for (pid_t a = getppid(); a > 0 && gen < 4096; a = parent_of(a), gen++) {
+    if (a == pid) return gen;
+    if (a == 1) break;
+  }
+  return 0;
+}
+
 static int attach_fail_eperm(lt_tracer *tr, pid_t pid, pid_t tid) {
   char why[160] = "";
   pid_t tracer = tracer_of(pid, tid);
@@ -140,6 +169,17 @@ lt_process *lt_attach(lt_tracer *tr, pid_t pid) {
     lt_fail(tr, EPERM, "cannot attach to %d: it is lutra itself", (int)pid);
     return NULL;
   }
+  int up = ancestor_generations(pid);
+  if (up == 1) {
+    lt_fail(tr, EPERM, "cannot attach to %d: it is lutra's parent (tracing a process that waits for lutra "
+            "freezes both)", (int)pid);
+    return NULL;
+  }
+  if (up > 1) {
+    lt_fail(tr, EPERM, "cannot attach to %d: it is an ancestor of lutra, %d generations up (tracing a process "
+            "that waits for lutra freezes both)", (int)pid, up);
+    return NULL;
+  }
   if (kill(pid, 0) < 0 && errno == ESRCH) {
     lt_fail(tr, ESRCH, "cannot attach to %d: no such process", (int)pid);
     return NULL;
@@ -158,6 +198,12 @@ lt_process *lt_attach(lt_tracer *tr, pid_t pid) {
       lt_fail(tr, ESRCH, "cannot attach to %d: process is a zombie", (int)pid);
       return NULL;
     }
+  }
+  char exe[64];
+  snprintf(exe, sizeof exe, "/proc/%d/exe", (int)pid);
+  if (lt_elf_class(exe) == ELFCLASS32) { /* ia32 emulation: registers, syscalls, symbols lutra cannot read */
+    lt_fail(tr, LT_EBADELF, "cannot attach to %d: 32-bit programs are not supported", (int)pid);
+    return NULL;
   }
   lt_process *p = lt_process_new(tr, pid, false);
   if (!p) return NULL;

@@ -11,6 +11,8 @@
 #include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <stdio.h>
+#include <elf.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -98,6 +100,46 @@ static int child_errno(int fd) {
   return n == sizeof err ? err : ECHILD;
 }
 
+/* At its exec stop, before its first instruction: a 32-bit program (ia32
+ * emulation) is killed and reaped, nothing of it left. lutra reads
+ * registers, syscalls and symbols as x86_64's only. */
+static int refuse_32bit(lt_tracer *tr, pid_t pid, const char *name) {
+  char exe[64];
+  snprintf(exe, sizeof exe, "/proc/%d/exe", (int)pid);
+  if (lt_elf_class(exe) != ELFCLASS32) return 0;
+  kill(pid, SIGKILL);
+  for (;;) { /* through its exit stop, if any, to its end */
+    int st;
+    if (lt_wait_tid(tr, pid, &st) < 0 || !WIFSTOPPED(st)) break;
+    lt_ptrace_q(tr, PTRACE_CONT, pid, 0, 0);
+  }
+  return lt_fail(tr, LT_EBADELF, "cannot spawn %s: 32-bit programs are not supported", name);
+}
+
+/* A signal the child gets before its exec stop other than the SIGCONT
+ * that wakes it: the one an execve failing past its point of no return
+ * kills it with (a truncated ELF: SIGSEGV). It is delivered: held back,
+ * the child would run on in the half-built image and fault again, forever. */
+static int exec_signal(int st) {
+  if (!WIFSTOPPED(st) || (st >> 16) != 0) return 0;
+  int sig = WSTOPSIG(st);
+  return sig == SIGCONT || sig == SIGSTOP || sig == SIGTRAP ? 0 : sig;
+}
+
+/* The child died of a signal with nothing in the errno pipe: its execve
+ * went past the point of no return (the old image gone, close-on-exec
+ * done) and then failed, which the kernel ends with SIGSEGV. As untraced
+ * and under strace ("+++ killed by SIGSEGV +++"), that is the program's
+ * end, not a failure to spawn: a process that has exited of it. */
+static lt_process *died_in_exec(lt_tracer *tr, pid_t pid, int signo) {
+  lt_process *p = lt_process_new(tr, pid, true);
+  if (!p) return NULL;
+  p->state = LT_PS_EXITED;
+  p->exit_signal = signo;
+  p->exited_normally = false;
+  return p;
+}
+
 lt_process *lt_spawn(lt_tracer *tr, const lt_spawn_opts *o) {
   const char *name = o->argv && o->argv[0] ? o->argv[0] : "";
   if (!*name) return spawn_fail(tr, -1, EINVAL, "(empty argv)");
@@ -130,12 +172,18 @@ lt_process *lt_spawn(lt_tracer *tr, const lt_spawn_opts *o) {
       err = tr->errcode;
       break;
     }
-    if (WIFEXITED(st) || WIFSIGNALED(st)) return spawn_fail(tr, -1, child_errno(pfd[0]), name); /* reaped */
+    if (WIFSIGNALED(st)) {
+      int e = child_errno(pfd[0]);
+      if (e == ECHILD) return died_in_exec(tr, pid, WTERMSIG(st)); /* reaped */
+      return spawn_fail(tr, -1, e, name);
+    }
+    if (WIFEXITED(st)) return spawn_fail(tr, -1, child_errno(pfd[0]), name); /* reaped */
     if ((st >> 16) == PTRACE_EVENT_EXEC) break;
-    if (lt_ptrace_q(tr, PTRACE_CONT, pid, 0, 0) < 0) err = errno;
+    if (lt_ptrace_q(tr, PTRACE_CONT, pid, 0, (void *)(long)exec_signal(st)) < 0) err = errno;
   }
   close(pfd[0]);
   if (err) return spawn_fail(tr, pid, err, name);
+  if (refuse_32bit(tr, pid, name) < 0) return NULL;
   lt_process *p = lt_process_new(tr, pid, true);
   if (!p) return spawn_fail(tr, pid, ENOMEM, name);
   lt_thread *main_thread = lt_thread_new(p, pid, LT_STOPPED);

@@ -86,6 +86,23 @@ static size_t find_in(lt_process *p, const lt_module *md, const char *name, cons
   return cnt;
 }
 
+
+/* A name found nowhere: why, when lutra knows more than "not there". An
+ * object it cannot read (damaged, truncated) may have had it: EBADELF,
+ * naming the file and what is broken. A stripped executable keeps only
+ * its exported names (.dynsym): the answer says so. */
+static int unknown_name(lt_process *p, const lt_modules *m, const char *spec) {
+  if (m->nbad > 0)
+    return lt_fail(p->tracer, LT_EBADELF, "no symbol '%s' in process %d: the symbols of %s cannot be read: %s",
+                   spec, (int)p->pid, m->bad[0]->path, m->bad[0]->error);
+  for (size_t i = 0; i < m->n; i++)
+    if (m->mods[i].is_exe && m->mods[i].syms->stripped)
+      return lt_fail(p->tracer, LT_ENOSYM, "no symbol '%s' in process %d (%s is stripped: '%s' is not in its .dynsym)",
+                     spec, (int)p->pid, m->mods[i].path, spec);
+  return lt_fail(p->tracer, LT_ENOSYM, "no symbol '%s' in process %d (%zu modules searched)", spec,
+                 (int)p->pid, m->n);
+}
+
 int lt_lookup(lt_process *p, const char *spec, lt_location *out, size_t max) {
   const lt_modules *m = lt_process_modules(p);
   size_t split = lt_split_where(spec);
@@ -101,11 +118,18 @@ int lt_lookup(lt_process *p, const char *spec, lt_location *out, size_t max) {
     const lt_module *md = lt_modules_find(m, modname);
     if (!md) {
       free(spelled);
+      const lt_symtab *bad = lt_modules_find_bad(m, modname);
+      if (bad)
+        return lt_fail(p->tracer, LT_EBADELF, "no symbol '%s' in %s: its symbols cannot be read: %s", name,
+                       bad->path, bad->error);
       return lt_fail(p->tracer, LT_ENOSYM, "no module '%s' loaded in process %d (for symbol '%s')",
                      modname, (int)p->pid, name);
     }
     n = find_in(p, md, name, spelled, out, 0, max, false);
     free(spelled);
+    if (!n && md->syms->stripped)
+      return lt_fail(p->tracer, LT_ENOSYM, "no symbol '%s' in %s (%s is stripped: '%s' is not in its .dynsym)",
+                     name, md->path, md->path, name);
     if (!n) return lt_fail(p->tracer, LT_ENOSYM, "no symbol '%s' in %s", name, md->path);
     return (int)n;
   }
@@ -125,9 +149,7 @@ int lt_lookup(lt_process *p, const char *spec, lt_location *out, size_t max) {
     }
   }
   free(spelled);
-  if (!n)
-    return lt_fail(p->tracer, LT_ENOSYM, "no symbol '%s' in process %d (%zu modules searched)", spec,
-                   (int)p->pid, m->n);
+  if (!n) return unknown_name(p, m, spec);
   return (int)n;
 }
 

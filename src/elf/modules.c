@@ -26,6 +26,20 @@ static void clear_mods(lt_modules *m) {
   free(m->regions);
   m->regions = NULL;
   m->nregions = 0;
+  free(m->bad);
+  m->bad = NULL;
+  m->nbad = 0;
+}
+
+/* A mapped object that claims to be ELF but cannot be read: remembered, so
+ * that a name that is not found can say where it may have been. */
+static void add_bad(lt_modules *m, const lt_symtab *s) {
+  for (size_t i = 0; i < m->nbad; i++)
+    if (m->bad[i] == s) return;
+  const lt_symtab **b = realloc(m->bad, (m->nbad + 1) * sizeof *b);
+  if (!b) return; /* only a worse message */
+  m->bad = b;
+  m->bad[m->nbad++] = s;
 }
 
 /* Every mapping is kept with its permissions: the engine puts an int3
@@ -66,8 +80,10 @@ static lt_symtab *symtab_for(lt_modules *m, const char *open_path, const char *p
   for (size_t i = 0; i < m->ncache; i++) {
     lt_symtab *s = m->cache[i];
     if (s->dev == sb.st_dev && s->ino == sb.st_ino && s->mtime == (int64_t)sb.st_mtime &&
-        strcmp(s->path, path) == 0)
+        strcmp(s->path, path) == 0) {
+      if (!s->valid && s->error) add_bad(m, s);
       return s->valid ? s : NULL;
+    }
   }
   char err[256];
   int code;
@@ -89,6 +105,10 @@ static lt_symtab *symtab_for(lt_modules *m, const char *open_path, const char *p
     s = calloc(1, sizeof *s);
     if (!s) return NULL;
     s->path = strdup(path);
+    /* the reason, without the file's name in front */
+    size_t plen = strlen(path);
+    const char *why = strncmp(err, path, plen) == 0 && err[plen] == ':' ? err + plen + 2 : err;
+    if (code != LT_SYMTAB_NOT_ELF) s->error = strdup(why);
     s->dev = sb.st_dev;
     s->ino = sb.st_ino;
     s->mtime = (int64_t)sb.st_mtime;
@@ -100,6 +120,7 @@ static lt_symtab *symtab_for(lt_modules *m, const char *open_path, const char *p
   }
   m->cache = c;
   m->cache[m->ncache++] = s;
+  if (!s->valid && s->error) add_bad(m, s);
   return s->valid ? s : NULL;
 }
 
@@ -193,6 +214,18 @@ int lt_modules_refresh(lt_modules *m, pid_t pid, char *err, size_t errlen) {
     }
   }
   return 0;
+}
+
+const lt_symtab *lt_modules_find_bad(const lt_modules *m, const char *name) {
+  size_t len = strlen(name);
+  for (size_t i = 0; i < m->nbad; i++) {
+    const char *p = m->bad[i]->path;
+    const char *slash = strrchr(p, '/');
+    const char *base = slash ? slash + 1 : p;
+    if (strcmp(p, name) == 0 || strcmp(base, name) == 0 || (strncmp(base, name, len) == 0 && base[len] == '.'))
+      return m->bad[i];
+  }
+  return NULL;
 }
 
 const lt_module *lt_modules_find(const lt_modules *m, const char *name) {

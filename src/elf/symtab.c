@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <fcntl.h>
 #include <gelf.h>
+#include <inttypes.h>
 #include <libelf.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -152,6 +153,54 @@ static int collect_go(lt_symtab *s, growth *g) {
   return 0;
 }
 
+/* The ELF header read as it is, before libelf (which fails on a damaged
+ * file without saying where): 0 when it is a readable x86_64 ELF file,
+ * else LT_SYMTAB_NOT_ELF (not an ELF file at all) or LT_SYMTAB_BAD_ELF
+ * with the broken part named in `why`. A table past the end of the file
+ * is a truncated file (a half-copied library) or a corrupt header. */
+static int check_header(int fd, uint64_t size, char *why, size_t len) {
+  Elf64_Ehdr h;
+  ssize_t n = pread(fd, &h, sizeof h, 0);
+  if (n < SELFMAG || memcmp(h.e_ident, ELFMAG, SELFMAG) != 0) {
+    snprintf(why, len, "not an ELF file");
+    return LT_SYMTAB_NOT_ELF;
+  }
+  if (n < (ssize_t)sizeof h) {
+    snprintf(why, len, "truncated ELF file: its ELF header is cut short (%zd of %zu bytes)", n, sizeof h);
+    return LT_SYMTAB_BAD_ELF;
+  }
+  if (h.e_ident[EI_CLASS] != ELFCLASS64 || h.e_machine != EM_X86_64) {
+    snprintf(why, len, "not an x86_64 ELF file%s", h.e_ident[EI_CLASS] == ELFCLASS32 ? " (32-bit)" : "");
+    return LT_SYMTAB_BAD_ELF;
+  }
+  static const char *const part[] = {"program headers", "section headers"};
+  uint64_t off[2] = {h.e_phoff, h.e_shoff}, num[2] = {h.e_phnum, h.e_shnum},
+           ent[2] = {h.e_phentsize, h.e_shentsize};
+  if (num[1] == 0 && off[1] != 0) num[1] = 1; /* extended numbering: sh[0] holds the count */
+  for (int i = 0; i < 2; i++) {
+    if (num[i] == 0) continue;
+    uint64_t bytes = num[i] * ent[i];
+    if (ent[i] == 0 || bytes > size || off[i] > size - bytes) {
+      snprintf(why, len,
+               "truncated or damaged ELF file: its %s (%" PRIu64 " of %" PRIu64 " bytes at offset 0x%" PRIx64
+               ") lie past its end (%" PRIu64 " bytes)",
+               part[i], num[i], ent[i], off[i], size);
+      return LT_SYMTAB_BAD_ELF;
+    }
+  }
+  return 0;
+}
+
+int lt_elf_class(const char *path) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  unsigned char ident[EI_NIDENT];
+  ssize_t n = pread(fd, ident, sizeof ident, 0);
+  close(fd);
+  if (n < EI_CLASS + 1 || memcmp(ident, ELFMAG, SELFMAG) != 0) return 0;
+  return ident[EI_CLASS];
+}
+
 lt_symtab *lt_symtab_open(const char *path, const char *display, char *err, size_t errlen,
                           int *code) {
   lt_symtab *s = calloc(1, sizeof *s);
@@ -170,23 +219,22 @@ lt_symtab *lt_symtab_open(const char *path, const char *display, char *err, size
   }
   if (elf_version(EV_CURRENT) == EV_NONE)
     return fail(s, fd, NULL, err, errlen, code, LT_SYMTAB_BAD_ELF, "%s: libelf is out of date", display);
+  char why[256];
+  int bad = check_header(fd, (uint64_t)sb.st_size, why, sizeof why);
+  if (bad) {
+    char msg[512];
+    snprintf(msg, sizeof msg, "%s: %s", display, why);
+    return fail(s, fd, NULL, err, errlen, code, bad, "%s", msg);
+  }
   Elf *e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-  if (!e || elf_kind(e) != ELF_K_ELF)
-    return fail(s, fd, e, err, errlen, code, LT_SYMTAB_NOT_ELF, "%s: not an ELF file", display);
+  if (!e || elf_kind(e) != ELF_K_ELF) {
+    char msg[512];
+    snprintf(msg, sizeof msg, "%s: damaged ELF file (libelf: %s)", display, elf_errmsg(-1));
+    return fail(s, fd, e, err, errlen, code, LT_SYMTAB_BAD_ELF, "%s", msg);
+  }
   GElf_Ehdr eh;
   if (!gelf_getehdr(e, &eh))
     return fail(s, fd, e, err, errlen, code, LT_SYMTAB_BAD_ELF, "%s: truncated or corrupt ELF header", display);
-  if (gelf_getclass(e) != ELFCLASS64 || eh.e_machine != EM_X86_64)
-    return fail(s, fd, e, err, errlen, code, LT_SYMTAB_BAD_ELF, "%s: not an x86_64 ELF file", display);
-  /* Headers past the end of the file: truncated (a half-copied library)
-   * or corrupt. libelf would read nothing from them and say nothing. */
-  size_t nsh = 0;
-  if (elf_getshdrnum(e, &nsh) != 0) nsh = 0;
-  uint64_t size = (uint64_t)sb.st_size;
-  if (size > 0 && ((uint64_t)eh.e_phnum * eh.e_phentsize > size || eh.e_phoff > size - (uint64_t)eh.e_phnum * eh.e_phentsize ||
-      (nsh && ((uint64_t)nsh * eh.e_shentsize > size || eh.e_shoff > size - (uint64_t)nsh * eh.e_shentsize))))
-    return fail(s, fd, e, err, errlen, code, LT_SYMTAB_BAD_ELF,
-                "%s: truncated ELF file (its headers point past its end)", display);
   s->entry = eh.e_entry;
   s->is_dyn = eh.e_type == ET_DYN;
   size_t nph = 0;
@@ -219,8 +267,10 @@ lt_symtab *lt_symtab_open(const char *path, const char *display, char *err, size
     return fail(s, fd, e, err, errlen, code, ENOMEM, "%s: out of memory", display);
   elf_end(e);
   close(fd);
+  size_t own = s->n;
   if (!has_symtab && collect_separate(s, path, &g) < 0)
     return fail(s, -1, NULL, err, errlen, code, ENOMEM, "%s: out of memory", display);
+
   for (size_t i = 0; i < s->n; i++)
     s->syms[i].name = s->strings + (uintptr_t)s->syms[i].name;
   if (s->n) qsort(s->syms, s->n, sizeof *s->syms, by_name);
@@ -233,6 +283,9 @@ lt_symtab *lt_symtab_open(const char *path, const char *display, char *err, size
     s->syms[w++] = s->syms[i];
   }
   s->n = w;
+  /* Nothing beyond .dynsym (libdwfl gives its symbols again when it finds
+   * no separate ones): stripped. */
+  s->stripped = !has_symtab && !s->go && w <= own;
   for (size_t i = 0; i < s->n; i++)
     for (size_t k = 0; k < ntext && !s->syms[i].code; k++)
       s->syms[i].code = s->syms[i].value >= text[k].lo && s->syms[i].value < text[k].hi;
@@ -261,6 +314,7 @@ void lt_symtab_free(lt_symtab *s) {
   if (!s) return;
   free_names(s->names);
   free(s->path);
+  free(s->error);
   free(s->syms);
   free(s->by_addr);
   free(s->strings);

@@ -45,6 +45,8 @@ typedef struct lt_symtab {
   int is_dyn;
   int has_interp; /* PT_INTERP: a dynamic loader maps its libraries */
   int valid; /* 0: the file is not an ELF we can read */
+  int stripped; /* no .symtab and no separate symbols: .dynsym is all there is */
+  char *error; /* !valid: why it cannot be read (NULL: it is not an ELF file at all) */
   lt_names *names; /* NULL until first needed */
   int names_failed; /* out of memory building them: linkage names only */
   struct lt_goruntime *go;    /* a Go binary's runtime (goruntime.h), else NULL */
@@ -60,6 +62,9 @@ typedef struct lt_symtab {
 lt_symtab *lt_symtab_open(const char *path, const char *display, char *err, size_t errlen,
                           int *code);
 void lt_symtab_free(lt_symtab *s);
+/* The ELF class of a file (ELFCLASS32, ELFCLASS64), 0 when it is not an
+ * ELF file or cannot be read. */
+int lt_elf_class(const char *path);
 /* The symbol whose linkage name is `name` (a function preferred). */
 const lt_sym *lt_symtab_lookup(const lt_symtab *s, const char *name);
 const lt_sym *lt_symtab_containing(const lt_symtab *s, uint64_t vaddr);
@@ -104,6 +109,8 @@ typedef struct {
   size_t nregions;
   lt_symtab **cache; /* symtabs by file, kept across refreshes */
   size_t ncache;
+  const lt_symtab **bad; /* mapped ELF objects lutra cannot read (entries of the cache) */
+  size_t nbad;
   /* Told once per file when a mapped object that is (or claims to be) an
    * ELF file cannot be read: its symbols are unknown. May be NULL. */
   void (*warn)(void *ud, const char *msg);
@@ -122,6 +129,9 @@ void lt_modules_free(lt_modules *m);
 int lt_modules_refresh(lt_modules *m, pid_t pid, char *err, size_t errlen);
 /* Module whose basename or path is `name`, or NULL. */
 const lt_module *lt_modules_find(const lt_modules *m, const char *name);
+/* A mapped ELF object that cannot be read, named as lt_modules_find names
+ * modules, or NULL: its path and error are in the table. */
+const lt_symtab *lt_modules_find_bad(const lt_modules *m, const char *name);
 const lt_module *lt_modules_at(const lt_modules *m, uint64_t addr);
 /* The mapping holding addr, or NULL. */
 const lt_region *lt_modules_region(const lt_modules *m, uint64_t addr);

@@ -474,7 +474,7 @@ static int p_source_of(lua_State *L) {
 }
 
 static void push_module(lua_State *L, const lt_module *md) {
-  lua_createtable(L, 0, 7);
+  lua_createtable(L, 0, 8);
   lua_pushstring(L, md->path);
   lua_setfield(L, -2, "path");
   lua_pushinteger(L, (lua_Integer)md->base);
@@ -489,6 +489,8 @@ static void push_module(lua_State *L, const lt_module *md) {
   lua_setfield(L, -2, "executable");
   lua_pushboolean(L, md->syms->has_interp);
   lua_setfield(L, -2, "interp");
+  lua_pushboolean(L, md->syms->stripped);
+  lua_setfield(L, -2, "stripped");
 }
 
 static int p_modules(lua_State *L) {

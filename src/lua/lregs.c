@@ -30,7 +30,7 @@ static int reg_index(const char *name) {
 
 static int write_through(lua_State *L, lu_regs *ur, int idx, uint64_t v) {
   lua_getiuservalue(L, 1, 1);
-  lt_thread *t = lu_checkthread(L, lua_gettop(L), NULL);
+  lt_thread *t = lu_checkthread(L, lua_gettop(L), NULL, "set registers");
   arch_regs cur;
   if (lt_thread_get_regs(t, &cur) < 0) {
     lt_tracer *tr = lt_process_tracer(lt_thread_process(t));

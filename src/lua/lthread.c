@@ -5,7 +5,7 @@
 
 #include "lutil.h"
 
-static lt_thread *checkt(lua_State *L) { return lu_checkthread(L, 1, NULL); }
+static lt_thread *checkt(lua_State *L, const char *what) { return lu_checkthread(L, 1, NULL, what); }
 static lt_tracer *tracer_of(lt_thread *t) { return lt_process_tracer(lt_thread_process(t)); }
 
 static void push_signame(lua_State *L, int signo) {
@@ -85,7 +85,7 @@ static void push_syscall(lua_State *L, const lt_cause *c) {
 
 /* t:unwind([max]): return addresses by CFI, innermost first. */
 static int t_unwind(lua_State *L) {
-  lt_thread *t = checkt(L);
+  lt_thread *t = checkt(L, "unwind");
   lua_Integer max = luaL_optinteger(L, 2, 64);
   luaL_argcheck(L, max > 0 && max <= 1024, 2, "max must be 1..1024");
   uint64_t pcs[1024];
@@ -96,7 +96,7 @@ static int t_unwind(lua_State *L) {
 }
 
 static int t_skip_syscall(lua_State *L) {
-  lt_thread *t = checkt(L);
+  lt_thread *t = checkt(L, "skip a syscall");
   if (lt_thread_skip_syscall(t, (int64_t)luaL_optinteger(L, 2, 0)) < 0)
     return lu_fail(L, tracer_of(t));
   return 0;
@@ -105,7 +105,7 @@ static int t_skip_syscall(lua_State *L) {
 /* t:breakpoint_pc(): the address of the breakpoint the thread stopped
  * at, or nil: t:stopped().pc without building the cause table. */
 static int t_breakpoint_pc(lua_State *L) {
-  lt_thread *t = checkt(L);
+  lt_thread *t = checkt(L, "get stop cause");
   lt_cause c;
   if (lt_thread_cause(t, &c) < 0 || c.kind != LT_CAUSE_BREAKPOINT) return 0;
   lua_pushinteger(L, (lua_Integer)c.pc);
@@ -113,7 +113,7 @@ static int t_breakpoint_pc(lua_State *L) {
 }
 
 static int t_stopped(lua_State *L) {
-  lt_thread *t = checkt(L);
+  lt_thread *t = checkt(L, "get stop cause");
   lt_cause c;
   if (lt_thread_cause(t, &c) < 0) return lu_fail(L, tracer_of(t));
   lua_createtable(L, 0, 4);
@@ -189,7 +189,7 @@ static int t_stopped(lua_State *L) {
 }
 
 static int t_regs(lua_State *L) {
-  lt_thread *t = checkt(L);
+  lt_thread *t = checkt(L, "get registers");
   arch_regs r;
   if (lt_thread_get_regs(t, &r) < 0) return lu_fail(L, tracer_of(t));
   lu_pushregs(L, 1, &r);
@@ -197,14 +197,14 @@ static int t_regs(lua_State *L) {
 }
 
 static int t_step(lua_State *L) {
-  lt_thread *t = checkt(L);
+  lt_thread *t = checkt(L, "single step");
   if (lt_thread_step(t) < 0) return lu_fail(L, tracer_of(t));
   lua_pushboolean(L, 1);
   return 1;
 }
 
 static int t_peek(lua_State *L) {
-  lt_thread *t = checkt(L);
+  lt_thread *t = checkt(L, "peek text");
   uint64_t addr = lu_checkaddr(L, 2);
   lua_Integer len = luaL_checkinteger(L, 3);
   luaL_argcheck(L, len >= 0, 3, "length must be >= 0");
@@ -222,7 +222,7 @@ static int t_peek(lua_State *L) {
 }
 
 static int t_poke(lua_State *L) {
-  lt_thread *t = checkt(L);
+  lt_thread *t = checkt(L, "poke text");
   uint64_t addr = lu_checkaddr(L, 2);
   size_t len;
   const char *s = luaL_checklstring(L, 3, &len);
@@ -236,7 +236,7 @@ static int t_poke(lua_State *L) {
  * Go code, the C ABI elsewhere). */
 /* Argument n (1-based, the method's argument 2) through `get`. */
 static int nth_arg(lua_State *L, int (*get)(lt_thread *, int, int64_t *)) {
-  lt_thread *t = checkt(L);
+  lt_thread *t = checkt(L, "get registers");
   lua_Integer n = luaL_checkinteger(L, 2);
   luaL_argcheck(L, n >= 1, 2, "argument numbers start at 1");
   int64_t v;
@@ -251,7 +251,7 @@ static int t_arg(lua_State *L) { return nth_arg(L, abi_arg); }
 /* t:return_address(): at a function's first instruction, where it returns
  * to and what the stack pointer is once it has (the arch's return slot). */
 static int t_return_address(lua_State *L) {
-  lt_thread *t = checkt(L);
+  lt_thread *t = checkt(L, "get registers");
   arch_regs r;
   if (lt_thread_get_regs(t, &r) < 0) return lu_fail(L, tracer_of(t));
   uint64_t slot = arch_return_slot(&r), ret;
@@ -264,7 +264,7 @@ static int t_return_address(lua_State *L) {
 
 /* t:goroutine(): the running goroutine's id; nil, msg, "ENOTGO" outside Go code. */
 static int t_goroutine(lua_State *L) {
-  lt_thread *t = checkt(L);
+  lt_thread *t = checkt(L, "get registers");
   int64_t id;
   if (lt_thread_goroutine(t, &id) < 0) return lu_fail(L, tracer_of(t));
   lua_pushinteger(L, (lua_Integer)id);
@@ -277,7 +277,7 @@ static int t_goroutine(lua_State *L) {
  * (unchanged when the runtime moves the stack); nil for a thread that is
  * not stopped (exiting). */
 static int t_frame_key(lua_State *L) {
-  lt_thread *t = checkt(L);
+  lt_thread *t = checkt(L, "get registers");
   uint64_t sp = lua_isnoneornil(L, 2) ? 0 : lu_checkaddr(L, 2);
   int64_t goid, depth;
   if (!lt_state_is_stopped(lt_thread_state(t))) return 0; /* exiting: no frame to key */
@@ -295,7 +295,7 @@ static int t_probe_arg(lua_State *L) { return nth_arg(L, lt_thread_probe_arg); }
 /* t:usdt_probe(): provider, name, argument count of the USDT probe the
  * thread is stopped at; nil, msg, "ENOTUSDT" elsewhere. */
 static int t_usdt_probe(lua_State *L) {
-  lt_thread *t = checkt(L);
+  lt_thread *t = checkt(L, "get stop cause");
   const char *prov, *name;
   int n;
   if (lt_thread_usdt_probe(t, &prov, &name, &n) < 0) return lu_fail(L, tracer_of(t));
@@ -306,7 +306,7 @@ static int t_usdt_probe(lua_State *L) {
 }
 
 static int t_retval(lua_State *L) {
-  lt_thread *t = checkt(L);
+  lt_thread *t = checkt(L, "get registers");
   arch_regs r;
   if (lt_thread_get_regs(t, &r) < 0) return lu_fail(L, tracer_of(t));
   lua_pushinteger(L, (lua_Integer)arch_retval(&r));
@@ -314,7 +314,7 @@ static int t_retval(lua_State *L) {
 }
 
 static int t_set_retval(lua_State *L) {
-  lt_thread *t = checkt(L);
+  lt_thread *t = checkt(L, "set registers");
   arch_regs r;
   if (lt_thread_get_regs(t, &r) < 0) return lu_fail(L, tracer_of(t));
   arch_set_retval(&r, (uint64_t)luaL_checkinteger(L, 2));
@@ -323,14 +323,14 @@ static int t_set_retval(lua_State *L) {
 }
 
 static int t_set_signal(lua_State *L) {
-  lt_thread *t = checkt(L);
+  lt_thread *t = checkt(L, "set signal");
   int signo = lu_checksignal(L, 2, 1);
   if (lt_thread_set_signal(t, signo) < 0) return lu_fail(L, tracer_of(t));
   return 0;
 }
 
 static int t_pending_signal(lua_State *L) {
-  lt_thread *t = checkt(L);
+  lt_thread *t = checkt(L, "get its pending signal");
   int s = lt_thread_signal(t);
   if (!s) return 0;
   push_signame(L, s);
@@ -339,7 +339,7 @@ static int t_pending_signal(lua_State *L) {
 
 /* t:signal(sig): sends sig (a name or number) to this thread. */
 static int t_signal(lua_State *L) {
-  lt_thread *t = checkt(L);
+  lt_thread *t = checkt(L, "send a signal");
   int signo = lu_checksignal(L, 2, 0);
   if (signo <= 0) return luaL_error(L, "unknown signal '%s'", lua_tostring(L, 2));
   if (lt_thread_kill(t, signo) < 0) return lu_fail(L, tracer_of(t));
@@ -350,7 +350,7 @@ static int t_signal(lua_State *L) {
 /* t:siginfo(): the signal a thread stopped with: {signo=, signal=, code=,
  * addr= (faults), pid=, uid= (sent ones)}. */
 static int t_siginfo(lua_State *L) {
-  lt_thread *t = checkt(L);
+  lt_thread *t = checkt(L, "get siginfo");
   siginfo_t si;
   if (lt_thread_siginfo(t, &si) < 0) return lu_fail(L, tracer_of(t));
   lua_createtable(L, 0, 6);

@@ -59,7 +59,7 @@ lu_process *lu_checkprocess(lua_State *L, int idx) {
   return up;
 }
 
-lt_thread *lu_checkthread(lua_State *L, int idx, lu_thread **ud) {
+lt_thread *lu_checkthread(lua_State *L, int idx, lu_thread **ud, const char *what) {
   lu_thread *ut = lu_checkudata(L, idx, LUTRA_THREAD);
   if (ud) *ud = ut;
   lt_thread *t = NULL;
@@ -68,7 +68,11 @@ lt_thread *lu_checkthread(lua_State *L, int idx, lu_thread **ud) {
   lu_process *up = lua_touserdata(L, -1);
   lua_pop(L, 1);
   if (up && up->p) t = lt_process_thread(up->p, ut->tid);
-  if (!t) luaL_error(L, "thread %d has exited", (int)ut->tid);
+  /* Gone from the engine: the contract's words for misuse, with the state
+   * t.state reports. */
+  if (!t)
+    luaL_error(L, "thread %d: cannot %s in state %s", (int)ut->tid, what,
+               up && up->p && lt_process_state(up->p) == LT_PS_DETACHED ? "Detached" : "Exited");
   return t;
 }
 

@@ -32,7 +32,9 @@ int lu_error(lua_State *L, lt_tracer *tr);
  * type's name at each call (methods run at every breakpoint hit). */
 void *lu_checkudata(lua_State *L, int idx, const char *tname);
 lu_process *lu_checkprocess(lua_State *L, int idx);   /* a live (not freed) Process */
-lt_thread *lu_checkthread(lua_State *L, int idx, lu_thread **ud); /* a known thread */
+/* A thread the engine still knows; else the misuse error "thread N: cannot
+ * WHAT in state Exited" (or Detached). */
+lt_thread *lu_checkthread(lua_State *L, int idx, lu_thread **ud, const char *what);
 void lu_pushthread(lua_State *L, int pidx, lt_thread *t); /* pidx: the Process */
 void lu_pushregs(lua_State *L, int tidx, const arch_regs *r);
 /* The Process userdata of an engine process (one per process, lprocess.c). */
