@@ -162,6 +162,7 @@ describe("symbols", function()
     assert.are.equal("mapped 2\n", out)
     err = err:gsub("process %d+", "process PID")
     assert.are.equal("lutra: warning: process PID: " .. bad ..
-      ": truncated ELF file (its headers point past its end); its symbols are unknown\n", err)
+      ": truncated or damaged ELF file: its program headers (13 of 56 bytes at offset 0x40) lie past its end " ..
+      "(200 bytes); its symbols are unknown\n", err)
   end)
 end)
