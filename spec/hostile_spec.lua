@@ -106,7 +106,7 @@ describe("every way out of lutra cleans up (item 1)", function()
       SYS, trap, H.lutra_bin, pid, errf, status, head))
     assert.matches("tick%(", H.slurp(head))
     assert.are.equal("141", (H.slurp(status) or ""):match("%d+"), H.slurp(errf))
-    assert.are.equal("lutra trace: interrupted by SIGPIPE (the reader of lutra's output has gone)\n", H.slurp(errf))
+    assert.are.equal("lutra: interrupted by SIGPIPE (the reader of lutra's output has gone)\n", H.slurp(errf))
     H.assert_spin_intact(pid, out)
   end
 

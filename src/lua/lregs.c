@@ -57,7 +57,7 @@ static int xmm_index(const char *name) {
  * floating-point registers. */
 static int xmm_get(lua_State *L, int n) {
   lua_getiuservalue(L, 1, 1);
-  lt_thread *t = lu_checkthread(L, lua_gettop(L), NULL);
+  lt_thread *t = lu_checkthread(L, lua_gettop(L), NULL, "get registers");
   arch_fpregs f;
   if (lt_thread_get_fpregs(t, &f) < 0) return lu_error(L, lt_process_tracer(lt_thread_process(t)));
   uint8_t b[16];
@@ -71,7 +71,7 @@ static int xmm_set(lua_State *L, int n) {
   const char *s = luaL_checklstring(L, 3, &len);
   if (len != 16) return luaL_error(L, "xmm%d takes a 16-byte string (got %d bytes)", n, (int)len);
   lua_getiuservalue(L, 1, 1);
-  lt_thread *t = lu_checkthread(L, lua_gettop(L), NULL);
+  lt_thread *t = lu_checkthread(L, lua_gettop(L), NULL, "set registers");
   arch_fpregs f;
   if (lt_thread_get_fpregs(t, &f) < 0) return lu_error(L, lt_process_tracer(lt_thread_process(t)));
   arch_xmm_set(&f, n, (const uint8_t *)s);

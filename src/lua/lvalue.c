@@ -372,7 +372,7 @@ static void on_param(void *ud, const char *name, const lt_value *v) {
 }
 
 static int t_args(lua_State *L) {
-  lt_thread *t = lu_checkthread(L, 1, NULL);
+  lt_thread *t = lu_checkthread(L, 1, NULL, "read its arguments");
   lua_getiuservalue(L, 1, 1); /* the Process */
   int pidx = lua_gettop(L);
   lua_newtable(L);
@@ -383,7 +383,7 @@ static int t_args(lua_State *L) {
 }
 
 static int t_var(lua_State *L) {
-  lt_thread *t = lu_checkthread(L, 1, NULL);
+  lt_thread *t = lu_checkthread(L, 1, NULL, "read a variable");
   const char *name = luaL_checkstring(L, 2);
   lua_getiuservalue(L, 1, 1);
   lt_value v;
@@ -396,7 +396,7 @@ static int t_var(lua_State *L) {
 /* t:_return_value(fn_entry): the Lua layer's t:return_value() knows which
  * function is returning (run.lua's on_return). */
 static int t_return_value(lua_State *L) {
-  lt_thread *t = lu_checkthread(L, 1, NULL);
+  lt_thread *t = lu_checkthread(L, 1, NULL, "read its return value");
   uint64_t entry = lu_checkaddr(L, 2);
   lua_getiuservalue(L, 1, 1);
   lt_value v;
@@ -409,7 +409,7 @@ static int t_return_value(lua_State *L) {
 }
 
 static int t_float_arg(lua_State *L) {
-  lt_thread *t = lu_checkthread(L, 1, NULL);
+  lt_thread *t = lu_checkthread(L, 1, NULL, "get registers");
   lua_Integer n = luaL_checkinteger(L, 2);
   luaL_argcheck(L, n >= 1 && n <= 8, 2, "floating-point arguments are numbered 1..8");
   double d;
@@ -420,7 +420,7 @@ static int t_float_arg(lua_State *L) {
 
 /* t:frame_function(): {name=, entry=, nparams=, at_entry=} by DWARF. */
 static int t_frame_function(lua_State *L) {
-  lt_thread *t = lu_checkthread(L, 1, NULL);
+  lt_thread *t = lu_checkthread(L, 1, NULL, "get registers");
   lt_frame_info fi;
   if (lt_thread_function(t, &fi) < 0) return lu_fail(L, lt_process_tracer(lt_thread_process(t)));
   lua_createtable(L, 0, 4);
