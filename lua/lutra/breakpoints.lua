@@ -223,8 +223,8 @@ function M.try_resolve(p, bp)
   if bp.resolve then return bp:resolve() end -- a USDT probe (lutra.usdt)
   local locs, err, code = p:lookup(bp.where)
   if not locs then return false, err, code end
-  local ok, err = place(p, bp, locs)
-  if not ok then error(string.format("break_at %q: %s", bp.where, err), 0) end
+  local ok, perr = place(p, bp, locs)
+  if not ok then error(string.format("break_at %q: %s", bp.where, perr), 0) end
   return true
 end
 
