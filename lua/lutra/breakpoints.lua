@@ -38,13 +38,28 @@ function M.release(p, addr)
   end
 end
 
+-- A location's physical form: an int3, or for a probe (a counter, a
+-- histogram, a `when`) its place in the program (lutra.probes); a plain
+-- breakpoint where a probe's jump is becomes a trap in its trampoline.
+local function claim_for(p, bp, addr)
+  if bp.probe or bp.when then return require("lutra.probes").claim(p, bp, addr) end
+  local ok, err, code = M.claim(p, addr)
+  if not ok and code == "EBUSY" then return require("lutra.probes").claim(p, bp, addr, true) end
+  return ok, err, code
+end
+
+local function release_for(p, bp, addr)
+  if bp.probe or bp.when or bp.placed then return require("lutra.probes").release(p, bp, addr) end
+  M.release(p, addr)
+end
+
 -- Adds one location to bp (its int3 goes in when bp is enabled).
 local function attach_bp(p, bp, addr)
   local s = state.of(p)
   -- a name's probe goes past a Go function's stack-check prologue
   if bp.symbol then addr = p:probe_address(addr) end
   if bp.enabled then
-    local ok, err, code = M.claim(p, addr)
+    local ok, err, code = claim_for(p, bp, addr)
     if not ok then return nil, err, code end
   end
   if bp.process == p then -- a followed child resolves it for itself only
@@ -68,7 +83,7 @@ function BP:enable()
   if self.enabled or self.removed then return self end
   self.enabled = true
   if not self.pending then
-    for _, a in ipairs(self.addresses) do assert(M.claim(self.process, a)) end
+    for _, a in ipairs(self.addresses) do assert(claim_for(self.process, self, a)) end
   end
   return self
 end
@@ -78,7 +93,7 @@ function BP:disable()
   if not self.enabled or self.removed then return self end
   self.enabled = false
   if not self.pending then
-    for _, a in ipairs(self.addresses) do M.release(self.process, a) end
+    for _, a in ipairs(self.addresses) do release_for(self.process, self, a) end
   end
   return self
 end
@@ -92,7 +107,7 @@ function BP:remove()
       local list = s.by_addr[a] or {}
       for i = #list, 1, -1 do if list[i] == self then table.remove(list, i) end end
       if #list == 0 then s.by_addr[a] = nil end
-      if self.enabled then M.release(p, a) end
+      if self.enabled then release_for(p, self, a) end
     end
   end
   for _, q in ipairs({s.pending, s.deferred}) do
@@ -125,6 +140,7 @@ end
 local Group = {}
 M.Group = Group
 Group.__index = function(g, k)
+  if k == "mode" then return require("lutra.probes").mode_of(g) end
   if k == "hits" then
     local n = 0
     for _, bp in ipairs(g) do n = n + bp.hits end
@@ -145,6 +161,7 @@ local function new_bp(p, where, opts)
   if opts.stop == "thread" and opts.on_return then
     error("break_at: on_return needs stop = \"all\" (its return site is set during the hit)", 3)
   end
+  if opts.when ~= nil then require("lutra.probes").check(opts.when, "break_at", 3) end
   return setmetatable({
     process = p, symbol = type(where) == "string" and where or nil,
     where = type(where) == "string" and where or nil, addresses = {},
@@ -152,6 +169,7 @@ local function new_bp(p, where, opts)
     handler = opts.handler, cond = opts.cond, once = opts.once,
     on_return = opts.on_return, on_unwind = opts.on_unwind,
     stop = opts.stop,
+    probe = opts.probe, when = opts.when, -- tested in the program (lutra.probes)
   }, BP)
 end
 

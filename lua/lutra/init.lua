@@ -103,6 +103,9 @@ function Process:symbolize(addr)
   return name, off, mod, file, line, linkage
 end
 Process.run = run.run
+local probes = require "lutra.probes"
+Process.counter = probes.counter
+Process.hist = probes.hist
 Process.on = run.on
 Process.watch = require("lutra.watch").watch
 
@@ -120,13 +123,13 @@ function Process:stats()
   local c = self:core_stats()
   local s = state.of(self)
   local hits = c.hits
-  return {
+  return probes.stats(self, {
     stops = c.stops, hits = hits, steps = c.steps, emulated = c.emulated, displaced = c.displaced,
     stops_per_hit = hits > 0 and c.stops / hits or 0,
     syscalls = c.syscalls, syscalls_per_hit = hits > 0 and c.syscalls / hits or 0,
     us_per_hit = hits > 0 and (c.tracer_s + s.handler_s) * 1e6 / hits or 0,
     handler_s = s.handler_s, tracer_s = c.tracer_s,
-  }
+  })
 end
 
 -- Return addresses by the frame-pointer chain: the fallback when CFI

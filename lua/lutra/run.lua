@@ -7,6 +7,7 @@ local bps = require "lutra.breakpoints"
 local returns = require "lutra.returns"
 local syscalls = require "lutra.syscalls"
 local watch = require "lutra.watch"
+local probes = require "lutra.probes"
 
 local M = {}
 
@@ -14,11 +15,14 @@ local now = core.now
 
 local call = state.call
 
-local function on_breakpoint(p, s, t, pc)
+-- via: the trap of a probe in a trampoline (lutra.probes) that reported
+-- the stop at its function's address pc, nil for an int3 at pc.
+local function on_breakpoint(p, s, t, pc, via)
   local policy
-  local internal = s.internal[pc]
+  local internal = not via and s.internal[pc]
   if internal then policy = internal(t) end
-  local rpolicy = returns.check(p, t, pc)
+  local rpolicy
+  if not via then rpolicy = returns.check(p, t, pc) end
   if rpolicy ~= nil and rpolicy ~= "continue" and (policy == nil or policy == "continue") then policy = rpolicy end
   local list = bps.at(p, pc)
   if list then
@@ -26,7 +30,8 @@ local function on_breakpoint(p, s, t, pc)
     -- ipairs stops after it either way; no table per hit).
     local copy = list[2] and table.move(list, 1, #list, 1, {}) or list
     for _, bp in ipairs(copy) do
-      if bp.enabled and not bp.removed and (not bp.cond or call(s, bp.cond, t, bp)) then
+      if bp.enabled and not bp.removed and (not (via or bp.inline_at or bp.exprs) or probes.fires(bp, t, pc, via))
+          and (not bp.cond or call(s, bp.cond, t, bp)) then
         bp.hits = bp.hits + 1
         if bp.on_return then returns.push(p, t, bp) end
         local r
@@ -80,8 +85,8 @@ end
 
 local function dispatch(p, s, t)
   -- A hit, the hot path: no cause table.
-  local pc = t:breakpoint_pc()
-  if pc then return on_breakpoint(p, s, t, pc) end
+  local pc, via = t:breakpoint_pc()
+  if pc then return on_breakpoint(p, s, t, pc, via) end
   local cause = t:stopped()
   local kind = cause.kind
   local h = s.handlers
@@ -193,7 +198,7 @@ local function queued(list)
   end
 end
 
---- p:run([{timeout = seconds, on_error = "raise"|"log"|"detach"}])
+--- p:run([{timeout = seconds, on_error = "raise"|"log"|"detach", every = seconds, tick = fn}])
 function M.run(p, opts)
   opts = opts or {}
   local s = state.of(p)
@@ -202,11 +207,12 @@ function M.run(p, opts)
     error("run: on_error must be raise, log or detach", 2)
   end
   local deadline = opts.timeout and now() + opts.timeout
+  local ticker = probes.ticker(opts) -- every/tick: called while the program runs
   local result -- p's own end, once it has come
   while true do
     -- The hot path: one process, its round's events dispatched, no stop
     -- pending. cont, wait_stop, and each event of the new round.
-    while not s.family and on_error == "raise" and s.qi > #s.queue do
+    while not s.family and not ticker and on_error == "raise" and s.qi > #s.queue do
       local st = p.state
       if st ~= "stopped" and st ~= "running" then break end
       local ok, err = p:cont()
@@ -243,18 +249,23 @@ function M.run(p, opts)
         end
       end
       local remaining = deadline and math.max(0, deadline - now()) or nil
+      local tick_in = ticker and probes.tick(ticker, p, function(fn, ...) return call(s, fn, ...) end)
+      local ticking = tick_in and (not remaining or tick_in < remaining)
+      if ticking then remaining = tick_in end
       if #alive == 1 and alive[1] == p then
         -- one events table for every round of this process
         s.evbuf = s.evbuf or {}
-        local events, _, code = p:wait_stop(remaining, s.evbuf)
+        local events, _, code = p:wait_stop(remaining, s.evbuf, ticking)
         if not events then
+          if code == "ETIMEOUT" and ticking then goto continue end -- a tick is due: the program runs on
           if code == "ETIMEOUT" then return {reason = "timeout"} end
           return finish(p, s)
         end
         s.queue, s.qi = events, 1
       else
-        local w, why, code = core.wait_any(alive, remaining)
+        local w, why, code = core.wait_any(alive, remaining, ticking)
         if not w then
+          if code == "ETIMEOUT" and ticking then goto continue end
           if code == "ETIMEOUT" then return {reason = "timeout"} end
           error("run: " .. tostring(why), 0)
         end
@@ -278,6 +289,7 @@ function M.run(p, opts)
       end
       if r and q == p then return r end
     end
+    ::continue::
   end
 end
 

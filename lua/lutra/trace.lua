@@ -11,7 +11,7 @@ local tv = require "lutra.trace_values"
 local M = {}
 
 M.USAGE = [==[
-usage: lutra trace [-c] [--json] [--chrome FILE] [--record FILE] [-f] [-a N]
+usage: lutra trace [-c] [--json] [--entries] [--chrome FILE] [--record FILE] [-f] [-a N]
                    [--max-depth N] [--no-pin] [--stats] [-o FILE]
                    PATTERN... (-- PROGRAM [ARGS...] | -p PID | -p NAME)
        lutra trace -l PATTERN [FILE | -- PROGRAM | -p PID]
@@ -19,6 +19,8 @@ usage: lutra trace [-c] [--json] [--chrome FILE] [--record FILE] [-f] [-a N]
   PATTERN        a function (main), a library's (libc.so.6:malloc), a glob (str*)
   -c             a table of calls and time per function at the end
   --json         one JSON object per call (with -c: per function)
+  --entries      entry lines only, the program never stopping (with -c:
+                 calls counted in the program); drops counted at the end
   --chrome FILE  the calls as Chrome trace-event JSON (Perfetto, chrome://tracing)
   --record FILE  every call kept for `lutra report FILE`
   -f             follow forks: children are traced too, lines carry their pid
@@ -36,6 +38,7 @@ usage: lutra trace [-c] [--json] [--chrome FILE] [--record FILE] [-f] [-a N]
 local OPTIONS = {
   ["-c"] = {key = "count"},
   ["--json"] = {key = "json"},
+  ["--entries"] = {key = "entries"}, -- lutra.ring
   ["--chrome"] = {key = "chrome", value = command.word("a file name")},
   ["--record"] = {key = "record", value = command.word("a file name")},
   ["-f"] = {key = "follow"},
@@ -124,10 +127,14 @@ function M.main(args)
   if o.help then print(M.USAGE) return 0 end
   if o.list then return tv.list_main(o, command) end
 
+  if o.entries and (o.chrome or o.record) then
+    return fail("--entries prints entry lines only: no --chrome or --record (they need the returns)", 2)
+  end
   local files, ferr = open_files(o)
   if not files then return fail(ferr) end
 
-  local p, perr, pstatus = command.open(o, {pin = not o.no_pin, follow_fork = o.follow})
+  -- with --entries nothing stops: pinned to lutra's CPU it would only be slower
+  local p, perr, pstatus = command.open(o, {pin = not o.no_pin and not o.entries, follow_fork = o.follow})
   if not p then
     io.stderr:write("lutra: ", perr, "\n")
     return pstatus
@@ -138,6 +145,14 @@ function M.main(args)
     local ok, r = pcall(require("lutra.loader").run_to_libraries, p)
     if not ok then return fail(command.message(r)) end
     if r and r.reason ~= "stopped" then return fail("the program ended before its libraries were loaded") end
+  end
+
+  if o.entries then -- the program never stops (lutra.ring)
+    local status = require("lutra.ring").run(p, o, files.output or io.stdout, o.json and require("cjson"))
+    if files.output then files.output:close() end
+    io.stdout:flush()
+    if o.stats then command.print_stats(p) end
+    return status
   end
 
   local typed = o.typed and not o.count

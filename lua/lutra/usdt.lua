@@ -150,6 +150,7 @@ function M.break_at(p, where, opts, br)
   local handler, cond = opts.handler, opts.cond
   pr.site_opts = {
     stop = opts.stop,
+    probe = opts.probe, when = opts.when, -- counters and conditions in the program (lutra.probes)
     handler = function(t)
       if opts.once then pr:remove() end
       if handler then return handler(t, pr) end

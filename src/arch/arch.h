@@ -209,4 +209,177 @@ void arch_return_place(uint64_t size, const arch_scalar *sc, size_t n, int by_re
 /* The DWARF register of the n-th (1-based) floating-point argument, -1. */
 int arch_float_arg_reg(int n);
 
+/* ---- Probes in the program (x86_64_reloc.c, x86_64_tramp.c) ----------
+ * A probe replaces the first instructions of a function by a jump to a
+ * trampoline in a scratch page: the trampoline runs the probe's operations
+ * (counters, histograms, conditions, entry records, a trap), then the
+ * displaced instructions, relocated, and jumps back. */
+
+#define ARCH_JUMP_LEN 5  /* the jump written at the site */
+#define ARCH_RELOC_MAX 8 /* instructions displaced at most */
+
+typedef struct {
+  uint8_t off, len;  /* where the instruction was, from the site */
+  uint8_t kind;      /* private to the arch file */
+  int8_t disp_off;   /* offset of a RIP-relative disp32, -1 if none */
+  uint64_t target;   /* its RIP-relative or branch target, absolute */
+} arch_reloc_insn;
+
+typedef struct {
+  uint8_t len;                 /* bytes displaced (>= ARCH_JUMP_LEN) */
+  uint8_t n;                   /* instructions displaced */
+  uint8_t orig[ARCH_RELOC_MAX * ARCH_MAX_INSN_LEN];
+  arch_reloc_insn insn[ARCH_RELOC_MAX];
+} arch_reloc;
+
+/* Decides which instructions at `site` move to make room for the jump
+ * (code: the program's bytes, `avail` of them up to the function's end).
+ * 0, or -1 with *why when they cannot move: the function is shorter than
+ * the jump, an instruction cannot be relocated (loop/jrcxz, a call not
+ * last, the program's own int3, undecodable). */
+int arch_reloc_plan(const uint8_t *code, size_t avail, uint64_t site, arch_reloc *r, const char **why);
+
+/* Scans a whole function ([start, start+len) of code) for what makes the
+ * jump unsafe: a direct branch landing strictly inside (lo, hi), or an
+ * indirect jump (a jump table could land anywhere; a tail call through
+ * a RIP-relative slot is fine). 0, or -1 with *why. */
+int arch_scan_function(const uint8_t *code, size_t len, uint64_t start, uint64_t lo, uint64_t hi,
+                       const char **why, uint64_t *where);
+
+/* The jump at site to `to` (ARCH_JUMP_LEN bytes); -1 when out of reach. */
+int arch_jump(uint64_t site, uint64_t to, uint8_t out[ARCH_JUMP_LEN]);
+
+/* Expressions, as postfix operations on a stack of 64-bit integers (the
+ * engine's parser produces them, src/core/expr.c; the tracer interprets
+ * them at a stop, the trampoline runs them compiled). A value's
+ * arithmetic wraps, `/` and `%` floor as Lua's `//` and `%` do, shifts
+ * are Lua's (logical, 0 past 63 bits, a negative count the other way);
+ * a LOAD that would fault and a division by zero make the whole
+ * expression false. */
+typedef enum {
+  ARCH_X_CONST, /* push imm */
+  ARCH_X_REG,   /* push register imm (arch_reg_get index) as at the probe */
+  ARCH_X_TID, ARCH_X_PID,
+  ARCH_X_LOAD,  /* pop an address, push the imm bytes (1, 2, 4, 8) there, zero-extended */
+  ARCH_X_SEXT,  /* sign-extend the top from imm bytes */
+  ARCH_X_NEG, ARCH_X_BNOT, ARCH_X_NOT, ARCH_X_BOOL,
+  ARCH_X_ADD, ARCH_X_SUB, ARCH_X_MUL, ARCH_X_DIV, ARCH_X_MOD,
+  ARCH_X_BAND, ARCH_X_BOR, ARCH_X_BXOR, ARCH_X_SHL, ARCH_X_SHR,
+  ARCH_X_EQ, ARCH_X_NE, ARCH_X_LT, ARCH_X_LE, ARCH_X_GT, ARCH_X_GE,
+  ARCH_X_JFALSE, /* top == 0: jump to label imm keeping it, else pop */
+  ARCH_X_JTRUE,  /* top != 0: make it 1 and jump to label imm, else pop */
+  ARCH_X_LABEL,  /* label imm */
+} arch_xop_kind;
+
+typedef struct {
+  uint8_t op;
+  int64_t imm;
+} arch_xop;
+
+/* Can a probe's expression read this register (the general registers,
+ * rsp and rip as at the function's first instruction; eflags only where
+ * the trampoline saves it)? */
+int arch_expr_reg_ok(int idx);
+/* The register (arch_reg_get index) holding integer argument n of the C
+ * ABI, or of Go's register ABI; -1 past the registers. */
+int arch_arg_reg(int n);
+int arch_go_arg_reg(int n);
+
+/* What a trampoline does, in order. */
+typedef enum {
+  ARCH_OP_COUNT, /* add 1 to the counter at slot (when cond holds) */
+  ARCH_OP_HIST,  /* add 1 to bucket log2(value) of the 65 at slot; slot[65] counts the drops */
+  ARCH_OP_TRAP,  /* when cond holds (and the tracer is alive): stop the thread at an int3 */
+  ARCH_OP_ENTRY, /* write an entry record into the ring at slot */
+} arch_op_kind;
+
+typedef struct {
+  arch_op_kind kind;
+  const arch_xop *cond; /* COUNT, TRAP: NULL for always */
+  size_t ncond;
+  const arch_xop *value; /* HIST */
+  size_t nvalue;
+  uint64_t slot;   /* counter, histogram or ring header, in the tracee */
+  uint32_t tag;    /* ENTRY: written in each record */
+  uint8_t nargs;   /* ENTRY: arguments recorded, 0..ARCH_ENTRY_ARGS */
+} arch_probe_op;
+
+/* A ring of entry records (Vyukov's bounded queue: a producer reserves a
+ * cell by a compare-and-swap on head when the cell's sequence says it is
+ * free, fills it and publishes it by storing seq = position + 1; the
+ * tracer consumes in order and frees a cell by storing seq = position +
+ * size). The header's words sit on cache lines of their own. */
+#define ARCH_ENTRY_ARGS 9
+typedef struct {
+  uint64_t seq;
+  uint64_t cycles; /* arch_cycles() when written */
+  uint32_t tid, tag;
+  uint64_t ret;    /* the return address */
+  uint64_t args[ARCH_ENTRY_ARGS];
+  uint64_t pad[3];
+} arch_entry;      /* 128 bytes: a cell's index << 7 is its offset */
+_Static_assert(sizeof(arch_entry) == 128, "arch_entry is 128 bytes");
+typedef struct {
+  uint64_t head, pad0[7];
+  uint64_t drops, pad1[7];  /* records lost to a full ring */
+  uint64_t mask, pad2[7];   /* cells - 1 (a power of two) */
+} arch_ring_header;         /* the cells follow */
+
+/* Where the trampoline finds what the engine keeps for it. */
+typedef struct {
+  uint64_t site;      /* where the jump is */
+  uint64_t func;      /* the function's address: rip in expressions, the trap's pc */
+  int go_abi;         /* arguments of ENTRY records by Go's register ABI */
+  int save_flags;     /* flags may be live at the site (not a function entry) */
+  int glibc_tid;      /* the thread's tid is glibc's, in its TCB (else gettid) */
+  uint64_t private_page; /* per-address-space words: vfork exclusions (ARCH_PRIV_*) */
+  uint64_t owner;     /* the tracer's robust futex word: 0 or OWNER_DIED, no trap */
+  const arch_reloc *reloc;
+  const arch_probe_op *ops;
+  size_t nops;
+} arch_tramp_spec;
+
+/* The private page: byte 0 is non-zero while a vfork child that lutra
+ * does not follow shares the memory; then a thread whose fs base is one
+ * of the ARCH_PRIV_SLOTS words from offset 8 is that child and skips every
+ * operation (1), or every thread does (2: no rdfsbase). */
+#define ARCH_PRIV_SLOTS 15
+
+#define ARCH_TRAMP_MAX 4096
+#define ARCH_TRAMP_TRAPS 16
+#define ARCH_TRAMP_GUARDS 64
+typedef struct {
+  size_t len;
+  uint32_t trap[ARCH_TRAMP_TRAPS];    /* per TRAP op (in op order): where its int3 goes (a nop) */
+  size_t ntraps;
+  uint32_t guard[ARCH_TRAMP_GUARDS];  /* loads that may fault, and where to go on */
+  uint32_t guard_fix[ARCH_TRAMP_GUARDS];
+  size_t nguards;
+  uint32_t body_lo, body_hi; /* a thread in [lo, hi) may leave for exit_at (rsp = rbx first when frame) */
+  uint32_t exit_at;
+  int frame;                 /* the body keeps its frame in rbx */
+  uint32_t reloc_at;         /* the relocated instructions */
+  uint32_t reloc_off[ARCH_RELOC_MAX]; /* each one's offset in the copy */
+} arch_tramp_layout;
+
+/* Emits the trampoline to run at `at` into out (ARCH_TRAMP_MAX bytes).
+ * Returns its length, or -1 with *why (an expression too large, a
+ * displacement out of reach from `at`). */
+int arch_tramp_emit(const arch_tramp_spec *s, uint64_t at, uint8_t *out, arch_tramp_layout *lay,
+                    const char **why);
+/* A thread found at pc inside a trampoline's body: where it may go on
+ * with no operation left to run (the registers it needs updated). 1 when
+ * it was moved. */
+int arch_tramp_leave(const arch_tramp_layout *lay, uint64_t tramp, arch_regs *r);
+
+/* The CPU's cycle counter (rdtsc), which trampolines stamp records with. */
+uint64_t arch_cycles(void);
+/* The fs base of a stopped thread (its TLS): what a vfork child shares
+ * with the thread parked in vfork. */
+uint64_t arch_tls_base(const arch_regs *r);
+/* Does the kernel let user code read the fs base (rdfsbase)? */
+int arch_can_read_tls_base(void);
+/* glibc's TCB holds the thread's tid at this offset from the fs base. */
+#define ARCH_GLIBC_TID_OFFSET 0x2d0
+
 #endif

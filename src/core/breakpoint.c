@@ -149,6 +149,9 @@ int lt_add_breakpoint(lt_process *p, uint64_t addr) {
     return lt_fail(p->tracer, LT_EMISUSE, "breakpoint already exists at PC 0x%llx",
                    (unsigned long long)addr);
   if (check_code(p, addr) < 0) return -1; /* never an int3 into data */
+  if (lt_patch_at(p, addr, 1))
+    return lt_fail(p->tracer, EBUSY, "cannot set breakpoint at 0x%llx: a probe's jump is there",
+                   (unsigned long long)addr);
   lt_breakpoint *bp = calloc(1, sizeof *bp);
   if (!bp) return lt_fail(p->tracer, ENOMEM, "out of memory");
   bp->addr = addr;
@@ -187,6 +190,7 @@ ssize_t lt_read(lt_process *p, uint64_t addr, void *buf, size_t len) {
   if (len == 0) return 0;
   ssize_t n = lt_mem_read_raw(p, addr, buf, len);
   if (n > 0) lt_bp_shadow(p, addr, buf, (size_t)n);
+  if (n > 0) lt_patch_shadow(p, addr, buf, (size_t)n); /* and under probes' jumps */
   if (n < (ssize_t)len)
     lt_mem_fail(p, "read", n > 0 ? addr + (uint64_t)n : addr, len - (n > 0 ? (size_t)n : 0));
   return n;
@@ -195,6 +199,9 @@ ssize_t lt_read(lt_process *p, uint64_t addr, void *buf, size_t len) {
 ssize_t lt_write(lt_process *p, uint64_t addr, const void *buf, size_t len) {
   if (check_alive(p) < 0) return -1;
   if (len == 0) return 0;
+  if (lt_patch_at(p, addr, len))
+    return lt_fail(p->tracer, EBUSY, "process %d: cannot write at 0x%llx: a probe's jump is there (remove the probe first)",
+                   (int)p->pid, (unsigned long long)addr);
   uint8_t *copy = malloc(len);
   if (!copy) return lt_fail(p->tracer, ENOMEM, "out of memory");
   memcpy(copy, buf, len);

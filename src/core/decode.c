@@ -98,6 +98,7 @@ static void release_child(lt_process *p, pid_t child, bool shares_memory) {
         lt_breakpoint *bp = v;
         if (bp->inserted) lt_mem_write_fd(fd, bp->addr, &bp->orig, 1);
       }
+      lt_patch_restore_fd(p, fd); /* and probes' jumps */
       close(fd);
     }
   }
@@ -139,6 +140,7 @@ static void handle_exec(lt_thread *t) {
   }
   lt_process_unshare(p);
   lt_process_forget_breakpoints(p);
+  lt_probeset_exec(p);
   p->shares_memory = false;
   p->mem_owner = NULL;
   t->in_vfork = false;
@@ -175,14 +177,14 @@ static void stopped_by_signal(lt_thread *t, int sig) {
 /* One of our int3s: rewind to it and report the hit; the thread keeps the
  * breakpoint (Delve's CurrentBreakpoint) until it resumes. */
 static void hit_breakpoint(lt_thread *t, lt_breakpoint *bp) {
-  arch_set_pc(&t->regs, bp->addr); /* what the user sees */
-  if (bp->planned && bp->plan.resume_next && !t->regs_dirty) {
+  arch_set_pc(&t->regs, lt_bp_report(bp)); /* what the user sees (a probe's trap: at its function) */
+  if (bp->planned && bp->plan.resume_next && !t->regs_dirty && !bp->report) {
     t->pc_ahead = true; /* no register write when it goes on (stepover.c) */
   } else {
     t->regs_dirty = true;
   }
   t->cause.kind = LT_CAUSE_BREAKPOINT;
-  t->cause.pc = bp->addr;
+  t->cause.pc = lt_bp_report(bp);
   lt_thread_set_state(t, LT_STOPPED_BREAKPOINT);
   t->bp = bp;
   t->regs_valid = true; /* the cache survives the state change */
@@ -263,6 +265,7 @@ static void handle_fork(lt_thread *t, pid_t child, bool shares_memory, bool must
     lt_events_add(t);
     return;
   }
+  if (vfork) lt_patch_vfork(t, true); /* the probes' trampolines skip the child */
   if (vfork && (c = adopt_child(p, child, true))) {
     c->hidden = true;
     lt_thread *ct = lt_process_thread(c, child);
@@ -281,6 +284,7 @@ static void handle_fork(lt_thread *t, pid_t child, bool shares_memory, bool must
 static void handle_vfork_done(lt_thread *t) {
   lt_process *p = t->proc;
   t->in_vfork = false;
+  lt_patch_vfork(t, false);
   if (t->state == LT_RUNNING && (p->settling || p->state == LT_PS_STOPPED)) {
     t->cause.kind = LT_CAUSE_STOPPED;
     lt_thread_set_state(t, LT_STOPPED);
@@ -592,6 +596,10 @@ void lt_handle_status(lt_tracer *tr, lt_thread *t, int status) {
   }
   if (sig == SIGTRAP) {
     handle_trap(t);
+    return;
+  }
+  if (lt_patch_fault(t, sig)) { /* a probe's read of memory faulted: its expression is false */
+    lt_resume_quietly(t);
     return;
   }
   stopped_by_signal(t, sig);

@@ -37,6 +37,8 @@ static int in_regabi_code(lt_process *p, uint64_t pc) {
   return md && fn && lt_goruntime_regabi(md->syms->go);
 }
 
+int lt_code_go_abi(lt_process *p, uint64_t pc) { return in_regabi_code(p, pc); }
+
 int lt_thread_go_code(lt_thread *t) {
   arch_regs r;
   if (lt_thread_get_regs(t, &r) < 0) return -1;

@@ -1,10 +1,31 @@
 /* inject.c: one syscall run in a stopped thread of the tracee, the other
- * threads staying stopped (scratch pages and the seccomp filter are set up
- * this way), and the choice of a thread that can run injected code. */
+ * threads staying stopped (scratch pages, the seccomp filter and the
+ * probes' shared memory are set up this way), and the choice of a thread
+ * that can run injected code. */
 #include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
+#include <sys/ptrace.h>
 
 #include "internal.h"
+
+/* Is t stopped where the kernel handles signals and job control (an
+ * interrupt, a signal, a single-step), outside any syscall?
+ * A syscall it was blocked in has returned there with its restart code in
+ * rax: injected code may run first, and the restored registers restart
+ * it. Inside a syscall (entry and exit stops, ptrace events) it may not. */
+static bool at_signal_stop(lt_thread *t) {
+  siginfo_t si;
+  if (t->group_stopped) return false; /* resuming it would end its job-control stop */
+  if (lt_ptrace(NULL, PTRACE_GETSIGINFO, t->tid, 0, &si) < 0) return false;
+  if (si.si_signo != SIGTRAP) return true;
+  if (si.si_code == (SIGTRAP | 0x80)) return false; /* a syscall stop */
+  if (si.si_code >> 8) return si.si_code >> 8 == PTRACE_EVENT_STOP; /* ptrace events: only an interrupt */
+  return true;
+}
+
+/* Can t run injected code now? */
+static bool can_inject(lt_thread *t) { return !arch_in_syscall(&t->regs) || at_signal_stop(t); }
 
 int lt_inject_thread(lt_process *p, bool leave_exec, lt_thread **out) {
   lt_thread *at_exec = NULL;
@@ -15,7 +36,7 @@ int lt_inject_thread(lt_process *p, bool leave_exec, lt_thread **out) {
     lt_thread *t = v;
     if (!lt_state_is_stopped(t->state) || t->state == LT_STOPPED_EXITING || lt_thread_lazy(t)) continue;
     if (lt_thread_load_regs(t) < 0) continue;
-    if (!arch_in_syscall(&t->regs)) {
+    if (can_inject(t)) {
       *out = t;
       return 0;
     }
@@ -43,7 +64,7 @@ int lt_inject_thread(lt_process *p, bool leave_exec, lt_thread **out) {
 int lt_inject_syscall(lt_thread *t, long nr, const uint64_t args[6], int64_t *ret) {
   lt_process *p = t->proc;
   if (lt_thread_load_regs(t) < 0) return -1;
-  if (arch_in_syscall(&t->regs)) /* its restart or return value would be lost */
+  if (!can_inject(t)) /* its restart or return value would be lost */
     return lt_fail(p->tracer, EBUSY, "thread %d is inside a syscall: cannot inject one", (int)t->tid);
   lt_saved_thread saved;
   lt_thread_save(t, &saved);

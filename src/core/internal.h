@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdbool.h>
 
+#include "expr.h"
 #include "hashmap.h"
 #include "lutra.h"
 
@@ -22,12 +23,19 @@ typedef struct {
   arch_plan plan;
   uint64_t slot;     /* DISPLACE: where its copy runs, 0 until needed */
   uint64_t map_id;   /* what was mapped there when it went in (breakpoint.c) */
+  uint64_t report;   /* a probe's trap in a trampoline: the function's address,
+                        where its hits are reported (0: addr itself) */
 } lt_breakpoint;
+
+/* Where a hit of bp is reported and where a thread stopped by it sits. */
+static inline uint64_t lt_bp_report(const lt_breakpoint *bp) { return bp->report ? bp->report : bp->addr; }
+
+typedef struct lt_probeset lt_probeset; /* probes in the program (patch.c) */
 
 /* A page mapped in the tracee for out-of-line copies (scratch.c). */
 typedef struct {
   uint64_t addr;
-  size_t used;
+  size_t used, size;
 } lt_scratch;
 
 struct lt_thread {
@@ -63,6 +71,7 @@ struct lt_thread {
   bool fpregs_valid; /* fpregs holds the registers of the stop numbered fpregs_stamp */
   uint64_t fpregs_stamp;
   arch_fpregs fpregs;
+  bool vfork_excluded; /* its unfollowed vfork child is skipped by the trampolines (patch.c) */
 };
 
 /* A wait status reported for a tid we do not know yet (a new thread's first
@@ -116,6 +125,7 @@ struct lt_process {
   bool must_follow;      /* a child that cannot be let go (seccomp filter, shared memory) */
   uint64_t mods_stamp; /* stats.stops at the last refresh, +1 */
   struct lt_typed *typed; /* DWARF files and function plans for typed values (typed.c) */
+  lt_probeset *probes; /* jumps, trampolines and shared memory (patch.c); NULL: none */
   lt_process *next;
 };
 
@@ -258,6 +268,136 @@ int lt_bp_restore_all(lt_process *p);
 void lt_bp_shadow(const lt_process *p, uint64_t addr, uint8_t *buf, size_t len);
 int lt_check_all_stopped(lt_process *p, const char *what);
 
+typedef struct lt_shmem lt_shmem;
+/* A counter or histogram: its slots in each region it was placed in. */
+struct lt_counter {
+  int nslots; /* 1, or LT_HIST_SLOTS */
+  struct {
+    lt_shmem *r;
+    size_t off;
+  } *at;
+  size_t nat;
+};
+
+/* shmem.c: memory shared with the tracee (a memfd mapped in both), its
+ * counters and histograms, and the tracer's robust owner word. */
+#define LT_SHMEM_SIZE (12u << 20)
+#define LT_SHMEM_SLOTS 4096u            /* where counters start */
+#define LT_SHMEM_SLOTS_END (1u << 20)
+#define LT_SHMEM_RING (2u << 20)        /* the ring's header, then its cells */
+#define LT_RING_CELLS 65536u
+_Static_assert(LT_SHMEM_RING + sizeof(arch_ring_header) + LT_RING_CELLS * sizeof(arch_entry) <= LT_SHMEM_SIZE,
+               "the ring fits in the shared memory");
+struct lt_shmem {
+  int refs;          /* address spaces mapping it, and counters placed in it */
+  int fd;
+  uint8_t *map;      /* the tracer's mapping */
+  uint64_t remote;   /* the tracee's */
+  size_t used;       /* slots handed out, from LT_SHMEM_SLOTS */
+  bool ring_ready;
+  uint64_t tail;     /* the tracer's position in the ring */
+  uint64_t lost;     /* cells reserved that no one will publish (the writer is gone) */
+  uint64_t c0;       /* arch_cycles() and lt_now() when made: records' times */
+  double t0;
+  uint64_t c1;
+  double t1;
+};
+/* Takes a memfd the tracee created (fd, mapped at `remote` there) into a
+ * region (the tracer maps it and holds its owner word). NULL on failure. */
+lt_shmem *lt_shmem_new(lt_tracer *tr, int fd, uint64_t remote);
+void lt_shmem_ref(lt_shmem *r);
+void lt_shmem_unref(lt_shmem *r);
+/* The owner word (pthread robust mutex, locked by the tracer): the
+ * tracee's address of its futex word. */
+uint64_t lt_shmem_owner(const lt_shmem *r);
+/* The tracee's address of c's slots in r, allocated on first use. */
+int lt_counter_slot(lt_tracer *tr, lt_counter *c, lt_shmem *r, uint64_t *remote);
+/* The ring's header in the tracee, its cells made free on first use. */
+uint64_t lt_shmem_ring(lt_shmem *r);
+
+/* patch.c: the probes of one address space: the jumps written over code,
+ * the trampolines they lead to, the loads that may fault, the vfork
+ * exclusions; what detach, exec, fork and a faulting load need of them.
+ * The protocol that builds them is probe.c's. */
+typedef struct lt_probe lt_probe;
+typedef struct {
+  uint64_t site, func; /* the jump's address; the function's (rip in expressions, the trap's pc) */
+  arch_reloc reloc;    /* the instructions it displaces (reloc.orig, reloc.len) */
+  int save_flags, go_abi;
+  uint64_t tramp;      /* the trampoline the jump leads to; 0 before the first */
+  arch_tramp_layout lay;
+  bool written;        /* the jump is in memory */
+  lt_probe **ops;
+  size_t nops;
+} lt_patch;
+typedef struct {
+  uint64_t addr;
+  arch_tramp_layout lay;
+} lt_tramp;
+struct lt_probe {
+  int id;
+  int kind;          /* LT_PROBE_* */
+  lt_expr cond, value;
+  lt_counter *counter;
+  uint64_t slot;     /* counter, histogram or ring header, in the tracee */
+  uint32_t tag;
+  int nargs;
+  uint64_t trap;     /* TRAP: its int3 in the current trampoline */
+  lt_patch *patch;   /* NULL once its address space is gone (exec) */
+};
+struct lt_probeset {
+  lt_shmem *region; /* NULL until the first probe; shared with followed forks */
+  lt_shmem **retired; /* regions of address spaces an exec replaced: their rings drain */
+  size_t nretired;
+  uint64_t priv;     /* the private page (arch.h, ARCH_PRIV_*) in the tracee */
+  uint64_t priv_fs[ARCH_PRIV_SLOTS];
+  int vfork_children; /* unfollowed vfork children alive */
+  int vfork_overflow; /* of them, those with no slot in the private page */
+  int glibc_tid;     /* -1 not checked, 0, 1 (the spec's glibc_tid) */
+  hashmap patches;   /* site -> lt_patch* */
+  hashmap bytes;     /* each byte of each jump's displaced instructions -> lt_patch* */
+  hashmap guards;    /* a load that may fault -> where its thread goes on */
+  lt_tramp *tramps;  /* every trampoline written (threads may sit in any) */
+  size_t ntramps;
+  hashmap ops;       /* id -> lt_probe* */
+  int next_id;
+};
+/* p's probe set (its memory owner's), made on first use with `make`. */
+lt_probeset *lt_probeset_of(lt_process *p, bool make);
+void lt_probeset_free(lt_probeset *ps);
+void lt_probe_op_free(lt_probe *op);
+/* A followed fork child: a copy of the parent's (its memory is a copy;
+ * the region is shared, so its calls count where the parent's do). */
+int lt_probeset_fork(lt_process *child, lt_process *parent);
+/* An exec replaced p's memory: jumps and trampolines are gone, the
+ * region retired (its counters stay readable, its ring drains). */
+void lt_probeset_exec(lt_process *p);
+/* Does [addr, addr+len) touch the instructions a jump displaced? */
+lt_patch *lt_patch_at(const lt_process *p, uint64_t addr, size_t len);
+/* Reads show the program's bytes under the jumps. */
+void lt_patch_shadow(const lt_process *p, uint64_t addr, uint8_t *buf, size_t len);
+/* Puts a site's original bytes back (its trampoline stays for threads
+ * inside; those in its body go on to its exit first). */
+int lt_patch_unwrite(lt_process *p, lt_patch *pt);
+/* Every jump out (detach): threads inside trampolines' bodies leave. */
+int lt_patch_restore_all(lt_process *p);
+/* A forked child let go: its copy of the jumps goes too. */
+void lt_patch_restore_fd(lt_process *p, int fd);
+/* Threads in a trampoline's body go on to its exit (no load left to fault). */
+void lt_patch_leave_bodies(lt_process *p, const lt_tramp *only);
+/* A thread stopped by SIGSEGV/SIGBUS at one of the trampolines' loads:
+ * moved on as if the expression were false. true when it was one. */
+bool lt_patch_fault(lt_thread *t, int sig);
+/* t called vfork and the child is not followed (begin), or the child has
+ * exec'd or exited: the trampolines skip it, by t's TLS base. */
+void lt_patch_vfork(lt_thread *t, bool begin);
+
+/* ring.c: entry records out of a region's ring. */
+/* Reads up to max records of r into out; `alive`: someone may still
+ * publish a reserved cell (else it is counted lost and skipped). */
+size_t lt_ring_take(lt_shmem *r, lt_entry *out, size_t max, bool alive);
+uint64_t lt_ring_drops(const lt_shmem *r);
+
 /* ---- floor 3: what a wait status means -------------------------------- */
 
 /* decode.c: the one decoder, and the one owner of each process's list of
@@ -313,9 +453,14 @@ int lt_inject_syscall(lt_thread *t, long nr, const uint64_t args[6], int64_t *re
 
 /* scratch.c */
 int lt_scratch_slot(lt_thread *t, uint64_t near, uint64_t *slot);
+/* `len` bytes (16-aligned) of a scratch page within reach of `near`. */
+int lt_scratch_alloc(lt_thread *t, uint64_t near, size_t len, uint64_t *addr);
 
 /* call.c */
 int lt_inject_call(lt_thread *t, uint64_t fn, uint64_t *ret);
+
+/* probe.c: the patching protocol: a site's jump, its trampoline, the
+ * shared region mapped into the tracee (lutra.h: lt_probe_add). */
 
 /* stepover.c */
 /* Moves a thread that hit `bp` past the original instruction (0), or 1

@@ -283,7 +283,8 @@ static int detach(lt_process *p) {
   /* A saved byte goes back only where its object still is: never into
    * what an unloaded library's range holds now. */
   lt_forget_unmapped(p, NULL);
-  int rc = lt_bp_restore_all(p);
+  int rc = lt_patch_restore_all(p); /* probes' jumps, then every int3 (their traps too) */
+  if (lt_bp_restore_all(p) < 0) rc = -1;
   uint64_t k;
   void *v;
   pid_t *dying = calloc(p->threads.len + 1, sizeof *dying);
@@ -358,6 +359,7 @@ void lt_process_free(lt_process *p) {
     if (p->spawned || p->seccomp) {
       lt_kill(p);
     } else if (lt_detach(p) < 0 && p->state != LT_PS_DETACHED) {
+      lt_patch_restore_all(p);
       lt_bp_restore_all(p);
       uint64_t k;
       void *v;

@@ -30,6 +30,8 @@ enum {
   LT_ENOTUSDT,       /* not stopped at a USDT probe */
   LT_ENODWARF = 10100, /* no DWARF for that code or name (typed values) */
   LT_EOPTIMIZED,       /* the compiler kept no location for the variable there */
+  LT_ENOINLINE,      /* a probe's jump cannot be placed there: fall back to an int3 */
+  LT_ESYNTAX,        /* a probe expression that does not parse */
 };
 const char *lt_errmsg(const lt_tracer *tr);
 int lt_errcode(const lt_tracer *tr);
@@ -153,6 +155,8 @@ int lt_cont(lt_process *p);
  * forever. Fills the eventful threads in arrival order (lt_process_events).
  * Fails with LT_ETIMEOUT (process stopped) or LT_EEXITED. */
 int lt_wait_stop(lt_process *p, double timeout);
+/* The same, but a timeout leaves the process running (run's ticks). */
+int lt_wait_stop_running(lt_process *p, double timeout);
 size_t lt_process_events(const lt_process *p, lt_thread ***events);
 /* Hardware watchpoints (at most ARCH_NWATCH per process, on every thread,
  * those created later too). kind: 'x', 'w' or 'r' (read or write). Returns
@@ -170,6 +174,7 @@ lt_process *lt_tracer_process(lt_tracer *tr, pid_t pid);
  * whole) or has exited unseen. Returns its index; -1 with LT_ETIMEOUT (the
  * processes are then stopped) or another error. */
 int lt_wait_any(lt_process *const *procs, size_t n, double timeout);
+int lt_wait_any_running(lt_process *const *procs, size_t n, double timeout);
 int lt_detach(lt_process *p);
 int lt_kill(lt_process *p);
 
@@ -234,6 +239,8 @@ double lt_process_symbols_time(const lt_process *p, size_t *objects);
 uint64_t lt_probe_address(lt_process *p, uint64_t addr);
 /* Is the thread's pc in Go code using Go's register ABI? 1, 0, -1. */
 int lt_thread_go_code(lt_thread *t);
+/* Does the code at pc take Go's register ABI? 1 or 0. */
+int lt_code_go_abi(lt_process *p, uint64_t pc);
 /* Integer argument n (1-based) at function entry, by the ABI of the code
  * at pc: Go's register sequence in Go code, the C ABI elsewhere. */
 int lt_thread_arg(lt_thread *t, int n, uint64_t *v);
@@ -281,6 +288,70 @@ int lt_source_lines(lt_process *p, const char *file, int line, uint64_t *addrs, 
 int lt_source_of(lt_process *p, uint64_t addr, const char **file, int *line);
 /* Return addresses of a stopped thread, innermost first; the count. */
 int lt_backtrace(lt_thread *t, uint64_t *pcs, size_t max);
+
+/* Probes that do not stop the program (probe.c; docs/DESIGN-NOTES.md,
+ * "Probes in the program"): a jump at a function's first instruction (after
+ * its endbr64) to a trampoline that counts, fills a histogram, writes an
+ * entry record or tests a condition before it traps, in the program. */
+typedef struct lt_counter lt_counter;
+#define LT_HIST_SLOTS 66 /* 65 power-of-two buckets (bucket 0: values < 1), then the drops */
+/* A counter (buckets 0) or a histogram (LT_HIST_SLOTS), of the tracer:
+ * it sums the calls of every process and address space it is placed in. */
+lt_counter *lt_counter_new(lt_tracer *tr, int hist);
+void lt_counter_free(lt_counter *c);
+/* Its 1 or LT_HIST_SLOTS values, summed over its regions. */
+void lt_counter_read(const lt_counter *c, uint64_t *out);
+int lt_counter_slots(const lt_counter *c);
+
+typedef enum { LT_PROBE_COUNT, LT_PROBE_HIST, LT_PROBE_TRAP, LT_PROBE_ENTRY } lt_probe_kind;
+typedef struct {
+  lt_probe_kind kind;
+  const char *cond;     /* COUNT, TRAP: NULL for always */
+  const char *value;    /* HIST */
+  lt_counter *counter;  /* COUNT, HIST */
+  uint32_t tag;         /* ENTRY: written into each record */
+  int nargs;            /* ENTRY: arguments recorded (0..9) */
+} lt_probe_spec;
+/* Parses an expression (the C ABI's arguments): 0, or -1 with LT_ESYNTAX
+ * and "column N: ..." as the message. */
+int lt_expr_check(lt_tracer *tr, const char *src);
+/* Puts a probe at addr, a function's address (its probe address in Go)
+ * or a USDT site, every thread stopped. Returns its id (> 0). Fails with
+ * LT_ENOINLINE and the reason where the jump cannot be placed safely (the
+ * caller then falls back to an int3), LT_ESYNTAX for a bad expression. */
+int lt_probe_add(lt_process *p, uint64_t addr, const lt_probe_spec *s);
+/* Takes it away (the bytes come back with the last probe of a site). */
+int lt_probe_remove(lt_process *p, int id);
+/* A TRAP probe's int3 (a breakpoint of p whose hits are reported at the
+ * function's address); 0 for none. */
+uint64_t lt_probe_trap(lt_process *p, int id);
+/* Which trap a stopped thread hit: its address, or 0 for an ordinary
+ * int3 (lt_cause.pc is the function's address in both cases). */
+uint64_t lt_thread_trap_site(const lt_thread *t);
+/* How many probes of p run inline. */
+size_t lt_probe_count(lt_process *p);
+
+/* An expression the tracer evaluates at a stop (the trap fallback), with
+ * the argument ABI of the place it was made for. */
+typedef struct lt_probe_expr lt_probe_expr;
+lt_probe_expr *lt_probe_expr_new(lt_process *p, uint64_t addr, const char *src);
+/* 1 with *v; 0: a read faulted or a division by zero (false); -1. */
+int lt_probe_expr_eval(lt_thread *t, const lt_probe_expr *e, int64_t *v);
+void lt_probe_expr_free(lt_probe_expr *e);
+
+/* Entry records (LT_PROBE_ENTRY), from the ring the process and the
+ * children it follows share, in the order the calls reserved them. */
+typedef struct {
+  double time;   /* lt_now()'s clock */
+  pid_t tid;
+  uint32_t tag;
+  uint64_t ret;  /* the return address */
+  uint64_t args[9];
+} lt_entry;
+size_t lt_ring_drain(lt_process *p, lt_entry *out, size_t max);
+/* Records lost so far: the ring was full, or a writer went before it
+ * published what it had reserved. */
+uint64_t lt_ring_dropped(lt_process *p);
 
 const char *lt_signal_name(int signo); /* "SIGUSR1"; NULL when unknown */
 int lt_signal_number(const char *name); /* accepts "SIGUSR1" or "USR1"; 0 when unknown */

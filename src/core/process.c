@@ -84,6 +84,7 @@ void lt_process_drop_threads(lt_process *p, lt_state final) {
 void lt_process_destroy(lt_process *p) {
   lt_process_unshare(p);
   lt_process_forget_breakpoints(p);
+  lt_probeset_free(p->probes);
   lt_process_free_dead(p);
   lt_process_drop_threads(p, LT_EXITED);
   if (p->memfd >= 0) close(p->memfd);
@@ -141,6 +142,7 @@ lt_process *lt_process_adopt(lt_process *parent, pid_t child, bool shares) {
   }
   if (shares) c->mem_owner = lt_process_mem_owner(parent);
   else copy_breakpoints(c, parent);
+  if (!shares) lt_probeset_fork(c, parent); /* its copy of the jumps, the shared region */
   if (parent->nscratch) {
     c->scratch = malloc(parent->nscratch * sizeof *c->scratch);
     if (c->scratch) {
@@ -161,6 +163,8 @@ void lt_process_unshare(lt_process *p) {
       q->mem_owner = NULL;
       q->shares_memory = false;
       copy_breakpoints(q, p);
+      q->probes = p->probes; /* the jumps are in the memory it keeps */
+      p->probes = NULL;
     } else {
       q->mem_owner = heir;
     }

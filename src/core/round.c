@@ -153,14 +153,16 @@ int lt_settle(lt_process *p, bool force, double deadline) {
 
 static void account(lt_process *p, double t0) { p->stats.tracer_s += lt_now() - t0; }
 
-int lt_wait_stop(lt_process *p, double timeout) {
+/* `stop`: a timeout stops the process (the seed's WaitStop), else it is
+ * left running (run's ticks read counters while the program runs). */
+static int wait_round(lt_process *p, double timeout, bool stop) {
   lt_tracer *tr = p->tracer;
   if (p->state == LT_PS_DETACHED)
     return lt_fail(tr, LT_EMISUSE, "process %d is detached", (int)p->pid);
   double t0 = lt_now();
   double deadline = timeout >= 0 ? t0 + timeout : -1;
   int rc = p->state == LT_PS_EXITED ? 0 : lt_settle(p, false, deadline);
-  if (rc < 0 && tr->errcode == LT_ETIMEOUT) {
+  if (rc < 0 && tr->errcode == LT_ETIMEOUT && stop) {
     if (lt_settle(p, true, -1) < 0) rc = -1;
     else lt_fail(tr, LT_ETIMEOUT, "timeout");
   }
@@ -177,6 +179,9 @@ int lt_wait_stop(lt_process *p, double timeout) {
   }
   return rc;
 }
+
+int lt_wait_stop(lt_process *p, double timeout) { return wait_round(p, timeout, true); }
+int lt_wait_stop_running(lt_process *p, double timeout) { return wait_round(p, timeout, false); }
 
 int lt_stop(lt_process *p) {
   if (p->state == LT_PS_EXITED) return lt_fail(p->tracer, LT_EEXITED, "process exited");
@@ -245,7 +250,7 @@ int lt_cont(lt_process *p) {
       account(p, t0);
       return -1;
     }
-    if (bp->addr != arch_pc(&t->regs)) continue; /* the handler moved it on */
+    if (lt_bp_report(bp) != arch_pc(&t->regs)) continue; /* the handler moved it on */
     if (lt_bp_step_over(t, bp) < 0) {
       account(p, t0);
       return -1;
@@ -276,7 +281,7 @@ int lt_cont(lt_process *p) {
   return 0;
 }
 
-int lt_wait_any(lt_process *const *procs, size_t n, double timeout) {
+static int wait_any(lt_process *const *procs, size_t n, double timeout, bool stop) {
   if (n == 0) return -1;
   lt_tracer *tr = procs[0]->tracer;
   double t0 = lt_now();
@@ -303,11 +308,16 @@ int lt_wait_any(lt_process *const *procs, size_t n, double timeout) {
     int r = decode_next(tr, deadline);
     if (r < 0) return -1;
     if (r == 0) {
-      for (size_t i = 0; i < n; i++)
+      for (size_t i = 0; i < n && stop; i++)
         if (procs[i]->state == LT_PS_RUNNING) lt_settle(procs[i], true, -1);
       return lt_fail(tr, LT_ETIMEOUT, "timeout");
     }
   }
+}
+
+int lt_wait_any(lt_process *const *procs, size_t n, double timeout) { return wait_any(procs, n, timeout, true); }
+int lt_wait_any_running(lt_process *const *procs, size_t n, double timeout) {
+  return wait_any(procs, n, timeout, false);
 }
 
 int lt_wait_exit(lt_process *p, double timeout) {

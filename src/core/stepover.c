@@ -110,7 +110,8 @@ int lt_thread_step(lt_thread *t) {
   if (lt_thread_unpark(t) < 0) return -1;
   lt_events_remove(t);
   if (lt_thread_load_regs(t) < 0) return -1;
-  lt_breakpoint *bp = lt_bp_at(p, arch_pc(&t->regs));
+  /* at a probe's trap the thread is shown at its function, its trap elsewhere */
+  lt_breakpoint *bp = t->bp && lt_bp_report(t->bp) == arch_pc(&t->regs) ? t->bp : lt_bp_at(p, arch_pc(&t->regs));
   int rc = bp && bp->inserted ? lt_bp_step_over(t, bp) : lt_step_thread(t);
   if (rc == 0 && t->state != LT_STOPPED) { /* emulated: no stop happened */
     t->cause.kind = LT_CAUSE_STOPPED;

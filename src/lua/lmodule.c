@@ -171,6 +171,8 @@ static int l_errno_number(lua_State *L) {
 
 /* core.wait_any({p1, p2, ...} [, timeout]) -> the process with a round of
  * events (or whose exit is new), or nil, "timeout". */
+/* core.wait_any(procs [, timeout [, running]]): `running`: a timeout leaves
+ * them running. */
 static int l_wait_any(lua_State *L) {
   luaL_checktype(L, 1, LUA_TTABLE);
   double timeout = luaL_optnumber(L, 2, -1);
@@ -182,7 +184,7 @@ static int l_wait_any(lua_State *L) {
     ps[i - 1] = lu_checkprocess(L, -1)->p;
     lua_pop(L, 1);
   }
-  int idx = lt_wait_any(ps, (size_t)n, timeout);
+  int idx = lua_toboolean(L, 3) ? lt_wait_any_running(ps, (size_t)n, timeout) : lt_wait_any(ps, (size_t)n, timeout);
   if (idx < 0) {
     lt_tracer *tr = lt_process_tracer(ps[0]);
     if (lt_errcode(tr) == LT_ETIMEOUT) {
@@ -226,6 +228,7 @@ int luaopen_lutra_core(lua_State *L) {
   lua_insert(L, -2);
   lua_setfield(L, -2, "value");
   lu_open_file(L);
+  lu_open_probes(L);
   luaL_getmetatable(L, LUTRA_PROCESS);
   lua_getfield(L, -1, "methods");
   lua_setfield(L, -3, "Process");

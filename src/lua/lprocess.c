@@ -197,10 +197,13 @@ static int p_events(lua_State *L) {
   return push_events(L, p, 2);
 }
 
+/* p:wait_stop([timeout [, into [, running]]]): `running`: a timeout leaves
+ * the process running (run's ticks). */
 static int p_wait_stop(lua_State *L) {
   lt_process *p = checkp(L);
   double timeout = luaL_optnumber(L, 2, -1);
-  if (lt_wait_stop(p, timeout) < 0) {
+  int running = lua_toboolean(L, 4);
+  if ((running ? lt_wait_stop_running(p, timeout) : lt_wait_stop(p, timeout)) < 0) {
     lt_tracer *tr = lt_process_tracer(p);
     int code = lt_errcode(tr);
     if (code == LT_ETIMEOUT || code == LT_EEXITED) { /* expected: nil, "timeout", "ETIMEOUT" */

@@ -103,13 +103,17 @@ static int t_skip_syscall(lua_State *L) {
 }
 
 /* t:breakpoint_pc(): the address of the breakpoint the thread stopped
- * at, or nil: t:stopped().pc without building the cause table. */
+ * at, or nil: t:stopped().pc without building the cause table; second,
+ * the trap of a probe in a trampoline when that is what stopped it. */
 static int t_breakpoint_pc(lua_State *L) {
   lt_thread *t = checkt(L, "get stop cause");
   lt_cause c;
   if (lt_thread_cause(t, &c) < 0 || c.kind != LT_CAUSE_BREAKPOINT) return 0;
   lua_pushinteger(L, (lua_Integer)c.pc);
-  return 1;
+  uint64_t trap = lt_thread_trap_site(t);
+  if (!trap) return 1;
+  lua_pushinteger(L, (lua_Integer)trap);
+  return 2;
 }
 
 static int t_stopped(lua_State *L) {

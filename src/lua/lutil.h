@@ -64,6 +64,7 @@ void lu_open_names(lua_State *L); /* into the module table on the stack top */
 void lu_open_value(lua_State *L);
 /* lfile.c: ELF files without a process; adds its functions to the table on top. */
 void lu_open_file(lua_State *L);
+void lu_open_probes(lua_State *L); /* lprobe.c: the same, and Process methods */
 /* The tracer of this Lua state (created by luaopen_lutra_core). */
 lt_tracer *lu_tracer(lua_State *L);
 
