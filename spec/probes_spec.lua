@@ -13,10 +13,10 @@
 local lutra = require "lutra"
 local H = require "helper"
 
-local function spawn(args, out)
+local function spawn(args, out, pin)
   local argv = {H.target(args[1])}
   for i = 2, #args do argv[i] = args[i] end
-  return assert(lutra.spawn(argv, {stdout = out or "null"}))
+  return assert(lutra.spawn(argv, {stdout = out or "null", pin = pin}))
 end
 
 -- The inputs exprs.c passes to f and g, replayed.
@@ -180,6 +180,10 @@ describe("a probe's jump", function()
     it("falls back to an int3 at " .. fn .. " (" .. why .. "), counting right", function()
       local out = H.tmpname()
       local p = spawn({"probed", fn, "300", "2"}, out)
+      if fn == "call_first" then -- a thread inside the callee: its return address is call_first + 2
+        p:break_at("helper", {once = true, handler = function() return "stop" end})
+        assert.are.equal("stopped", p:run().reason)
+      end
       local c = p:counter(fn)
       local big = p:counter(fn, "arg1 >= 100")
       local n = 0
@@ -387,15 +391,15 @@ describe("patching", function()
     assert.are.equal(100, h.dropped + 100 - h.dropped) -- read while it ran
   end)
 
-  it("counts 16 threads on 2 CPUs exactly (atomic counters)", function()
+  it("counts 16 threads x 1M calls on 2 CPUs exactly (atomic counters)", function()
     local out = H.tmpname()
-    local p = spawn({"probed", "plain", "200000", "16"}, out)
+    local p = spawn({"probed", "plain", "1000000", "16"}, out, false) -- not pinned: both CPUs run them
     local c = p:counter("plain")
     local odd = p:counter("plain", "arg1 & 1")
     assert.are.same({reason = "exited", code = 0}, p:run())
-    assert.are.equal(3200000, c:value())
-    assert.are.equal(1600000, odd:value())
-    assert.are.equal("plain sum=320001600000\n", H.slurp(out))
+    assert.are.equal(16000000, c:value())
+    assert.are.equal(8000000, odd:value())
+    assert.are.equal("plain sum=8000008000000\n", H.slurp(out))
   end)
 
   it("puts the bytes back on remove, the count kept", function()
@@ -580,6 +584,17 @@ describe("lutra trace --entries", function()
     local traced, dropped = err:match("(%d+) calls traced, (%d+) dropped")
     assert.are.equal(160000, tonumber(traced) + tonumber(dropped))
     assert.are.equal(tonumber(traced), lines)
+  end)
+
+  it("counts what a full ring drops, the program never waiting", function()
+    -- one CPU for both: the program fills the ring faster than lutra drains it
+    local _, err, code = H.sh(string.format("PATH=/usr/bin:/bin taskset -c 0 %s trace --entries -a 1 -o /dev/null plain -- %s plain 3000000",
+      H.lutra_bin, H.target("probed")))
+    assert.are.equal(0, code, err)
+    local traced, dropped = err:match("(%d+) calls traced, (%d+) dropped %(the ring was full")
+    assert.is_truthy(traced, err)
+    assert.is_true(tonumber(dropped) > 0)
+    assert.are.equal(3000000, tonumber(traced) + tonumber(dropped))
   end)
 
   it("falls back to stopping where no jump fits, with the same lines", function()

@@ -9,10 +9,11 @@
  *   short_jcc  a short conditional branch among the first bytes (widened)
  *   call_last  a call as the last instruction the jump displaces
  * no jump fits (an int3 instead, "trap" mode):
- *   tiny       4 bytes long: shorter than the jump
+ *   tiny       4 bytes long, tiny_next right after it: shorter than the jump
  *   back       a loop branching back to its second instruction
  *   jumptable  an indirect jump
  *   call_first an indirect call that is not the last displaced instruction
+ *              (a thread in the callee returns into the bytes the jump takes)
  * Also `probed exec PROGRAM`: calls plain once, then execs PROGRAM. */
 #include <pthread.h>
 #include <stdio.h>
@@ -26,7 +27,7 @@ __attribute__((noinline)) long plain(long i) { return i + 1; }
 
 __attribute__((noinline)) long helper(long i) { return i * 3; }
 
-long endbr(long), nop5(long), riprel(long), short_jcc(long), call_last(long), tiny(long), back(long),
+long endbr(long), nop5(long), riprel(long), short_jcc(long), call_last(long), tiny(long), tiny_next(long), back(long),
     jumptable(long), call_first(long, long (*)(long));
 
 #define FN(name, body) \
@@ -36,10 +37,14 @@ FN(nop5, "  nopl 0x0(%rax,%rax,1)\n  lea 5(%rdi), %rax\n  ret\n");
 FN(riprel, "  movq base(%rip), %rax\n  add %rdi, %rax\n  ret\n");
 FN(short_jcc, "  test %rdi, %rdi\n  jz 1f\n  lea 1(%rdi), %rax\n  ret\n1:\n  mov $7, %eax\n  ret\n");
 FN(call_last, "  push %rbx\n  call helper\n  add $1, %rax\n  pop %rbx\n  ret\n");
-FN(tiny, "  mov %rdi, %rax\n  ret\n");
+/* tiny_next follows tiny with no padding: a jump at tiny would take its first byte */
+__asm__(".text\n.globl tiny\n.type tiny,@function\n.p2align 4\ntiny:\n  mov %rdi, %rax\n  ret\n.size tiny, .-tiny\n"
+        ".globl tiny_next\n.type tiny_next,@function\ntiny_next:\n  lea 9(%rdi), %rax\n  ret\n.size tiny_next, .-tiny_next\n");
 /* marker: the jnz lands on the add, inside the bytes a jump would take */
 FN(back, "  xor %eax, %eax\n1:\n  add $1, %rax\n  cmp $2, %rax\n  jb 1b\n  add %rdi, %rax\n  ret\n");
-FN(jumptable, "  lea 1f(%rip), %rax\n  jmp *%rax\n1:\n  lea 3(%rdi), %rax\n  ret\n");
+/* marker: the indirect jump lands on the add, inside the bytes a jump would take */
+FN(jumptable, "  xor %eax, %eax\n1:\n  add $1, %rax\n  cmp $2, %rax\n  jae 2f\n  lea 1b(%rip), %rdx\n  jmp *%rdx\n2:\n"
+              "  add %rdi, %rax\n  ret\n");
 FN(call_first, "  call *%rsi\n  add $4, %rax\n  ret\n");
 
 static const char *name;
@@ -52,7 +57,7 @@ static long call(long i) {
   if (!strcmp(name, "riprel")) return riprel(i);
   if (!strcmp(name, "short_jcc")) return short_jcc(i);
   if (!strcmp(name, "call_last")) return call_last(i);
-  if (!strcmp(name, "tiny")) return tiny(i);
+  if (!strcmp(name, "tiny")) return tiny(i) + tiny_next(i);
   if (!strcmp(name, "back")) return back(i);
   if (!strcmp(name, "jumptable")) return jumptable(i);
   if (!strcmp(name, "call_first")) return call_first(i, helper);
