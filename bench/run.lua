@@ -255,3 +255,8 @@ do
     p:kill()' -- %s/big]], B .. "/lutra", BB))
   print(string.format("\npeak RSS of lutra with 10,000 breakpoints: %s kB", text:match("hwm%s+(%d+)") or "?"))
 end
+
+
+-- Probes that do not stop the program (issue 17): bench/probes.lua, also
+-- runnable alone (`build/lutra --lua bench/probes.lua`).
+dofile("bench/probes.lua")

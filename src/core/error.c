@@ -59,13 +59,10 @@ const char *lt_errname(int code) {
   case LT_ENOTCODE: return "ENOTCODE";
   case LT_ENOTGO: return "ENOTGO";
   case LT_ENOTUSDT: return "ENOTUSDT";
-<<<<<<< HEAD
   case LT_ENODWARF: return "ENODWARF";
   case LT_EOPTIMIZED: return "EOPTIMIZED";
-=======
   case LT_ENOINLINE: return "ENOINLINE";
   case LT_ESYNTAX: return "ESYNTAX";
->>>>>>> ce89bd3 (Probes that do not stop the program (issue 17): p:counter, p:hist, break_at's when, run{every, tick}, lutra trace --entries / -c --entries; a jump after the endbr64 to a trampoline (src/arch: Zydis relocation, branch scan, trampolines and expressions by Zydis' encoder), the patching protocol (probe.c), shared memory with a robust owner word (shmem.c), the ring (ring.c), the tables detach/exec/fork/vfork/faults use (patch.c), the expression parser and evaluator (expr.c); trap fallback; probes_spec)
   default: {
     const char *n = strerrorname_np(code);
     return n ? n : "EUNKNOWN";
