@@ -179,10 +179,15 @@ describe("a probe's jump", function()
     local fn, why = case[1], case[2]
     it("falls back to an int3 at " .. fn .. " (" .. why .. "), counting right", function()
       local out = H.tmpname()
-      local p = spawn({"probed", fn, "300", "2"}, out)
-      if fn == "call_first" then -- a thread inside the callee: its return address is call_first + 2
+      -- call_first: one thread, stopped inside the callee of its first call
+      -- (its return address is call_first + 2) when the probes go in
+      local threads = fn == "call_first" and 1 or 2
+      local p = spawn({"probed", fn, "300", tostring(threads)}, out)
+      local inflight = 0
+      if fn == "call_first" then
         p:break_at("helper", {once = true, handler = function() return "stop" end})
         assert.are.equal("stopped", p:run().reason)
+        inflight = 1 -- call_first(0): under way, past the probe
       end
       local c = p:counter(fn)
       local big = p:counter(fn, "arg1 >= 100")
@@ -192,10 +197,10 @@ describe("a probe's jump", function()
       assert.are.equal("trap", bp.mode)
       assert.matches(why, c.bp.why, nil, true)
       assert.are.same({reason = "exited", code = 0}, p:run())
-      assert.are.equal(H.sh(string.format("%s %s 300 2", H.target("probed"), fn)), H.slurp(out))
-      assert.are.equal(600, c:value())
-      assert.are.equal(400, big:value())
-      assert.are.equal(2, n)
+      assert.are.equal(H.sh(string.format("%s %s 300 %d", H.target("probed"), fn, threads)), H.slurp(out))
+      assert.are.equal(300 * threads - inflight, c:value())
+      assert.are.equal(200 * threads, big:value())
+      assert.are.equal(threads, n)
       assert.are.equal(3, p:stats().trap)
     end)
   end
