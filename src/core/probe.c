@@ -433,9 +433,14 @@ static void drop_patch(lt_probeset *ps, lt_patch *pt) {
 int lt_probe_add(lt_process *p, uint64_t addr, const lt_probe_spec *s) {
   lt_tracer *tr = p->tracer;
   if (lt_check_all_stopped(p, "add a probe") < 0) return -1;
+  /* threads parked in a syscall stopped for real: their pcs are looked at */
+  if (lt_process_unpark_all(p) < 0) return -1;
   if (p->mem_owner) return noinline(p, addr, "the process shares its parent's memory (a vfork child)");
   if (sharer_running(p)) return noinline(p, addr, "a vfork child sharing the memory is running");
-  if (lt_check_code(p, addr) < 0) return -1;
+  const lt_region *map = lt_modules_region(lt_process_modules(p), addr);
+  if (map && map->perms[2] != 'x') /* a jump goes into code only, as an int3 does */
+    return lt_fail(tr, LT_ENOTCODE, "process %d: cannot put a probe at 0x%" PRIx64 ": it is data, not code (%s mapping)",
+                   (int)p->pid, addr, map->perms);
   lt_probeset *ps = lt_probeset_of(p, true);
   if (!ps) return -1;
   /* After an endbr64 (indirect calls must land on it), else at addr */
