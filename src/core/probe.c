@@ -221,9 +221,10 @@ static bool sharer_running(const lt_process *p) {
 /* Decides whether a jump may go at site (addr: the function's address),
  * into a new lt_patch. NULL with LT_ENOINLINE and the reason. */
 static lt_patch *plan(lt_process *p, uint64_t addr, uint64_t site) {
-  const lt_sym *sym;
-  const lt_module *md;
-  if (!lt_symbolize(p, addr, &sym, &md) || !sym->size) {
+  /* the function holding addr (symbols.c is a floor above: its tables directly) */
+  const lt_module *md = lt_modules_at(lt_process_modules(p), addr);
+  const lt_sym *sym = md && md->syms ? lt_symtab_containing(md->syms, addr - md->bias) : NULL;
+  if (!sym || !sym->size) {
     noinline(p, addr, "no symbol with a size holds it (the function's bounds are needed to scan it)");
     return NULL;
   }
