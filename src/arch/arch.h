@@ -350,7 +350,7 @@ typedef struct {
 #define ARCH_TRAMP_GUARDS 64
 typedef struct {
   size_t len;
-  uint32_t trap[ARCH_TRAMP_TRAPS];    /* per TRAP op (in op order): where its int3 goes (a nop) */
+  uint32_t trap[ARCH_TRAMP_TRAPS];    /* per TRAP op (in op order): where its int3 goes (an endbr64) */
   size_t ntraps;
   uint32_t guard[ARCH_TRAMP_GUARDS];  /* loads that may fault, and where to go on */
   uint32_t guard_fix[ARCH_TRAMP_GUARDS];

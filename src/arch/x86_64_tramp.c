@@ -586,7 +586,7 @@ int arch_tramp_emit(const arch_tramp_spec *s, uint64_t at, uint8_t *out, arch_tr
     a->len += (size_t)n;
   }
   /* Each trap: the registers back as at the function's first instruction,
-   * the int3 (written over this nop by the engine), then the frame again
+   * the int3 (written over this endbr64 by the engine), then the frame again
    * and on with the next operation. */
   ntrap = 0;
   for (size_t i = 0; i < s->nops && !a->err; i++) {
@@ -594,7 +594,9 @@ int arch_tramp_emit(const arch_tramp_spec *s, uint64_t at, uint8_t *out, arch_tr
     place(a, traps[ntrap]);
     restore(a, &c);
     lay->trap[ntrap++] = (uint32_t)a->len;
-    i0(a, ZYDIS_MNEMONIC_NOP);
+    /* an endbr64: the int3 over its first byte leaves a hint nop after it,
+     * so the thread goes on from where the trap left it (no register write) */
+    i0(a, ZYDIS_MNEMONIC_ENDBR64);
     save(a, &c);
     jump(a, ZYDIS_MNEMONIC_JMP, next[i]);
   }

@@ -178,7 +178,7 @@ static void stopped_by_signal(lt_thread *t, int sig) {
  * breakpoint (Delve's CurrentBreakpoint) until it resumes. */
 static void hit_breakpoint(lt_thread *t, lt_breakpoint *bp) {
   arch_set_pc(&t->regs, lt_bp_report(bp)); /* what the user sees (a probe's trap: at its function) */
-  if (bp->planned && bp->plan.resume_next && !t->regs_dirty && !bp->report) {
+  if (bp->planned && bp->plan.resume_next && !t->regs_dirty) {
     t->pc_ahead = true; /* no register write when it goes on (stepover.c) */
   } else {
     t->regs_dirty = true;
