@@ -178,7 +178,7 @@ static int p_probe_expr(lua_State *L) {
  * made it false. */
 static int x_eval(lua_State *L) {
   lu_probe_expr *u = luaL_checkudata(L, 1, LUTRA_PROBE_EXPR);
-  lt_thread *t = lu_checkthread(L, 2, NULL);
+  lt_thread *t = lu_checkthread(L, 2, NULL, "evaluate a probe expression");
   int64_t v;
   int rc = lt_probe_expr_eval(t, u->e, &v);
   if (rc < 0) return lu_fail(L, lt_process_tracer(lt_thread_process(t)));
