@@ -113,7 +113,7 @@ do
     local function trace_cmd(entries, n)
       return string.format("%s trace %s-a 1 -o /dev/null f_push -- %s f_push %d", lutra_bin, entries and "--entries " or "", starts, n)
     end
-    local t0, tr, dr = {}, {}, {}
+    local t0, tr = {}, {}
     local dropped_line
     for _ = 1, REPS do
       t0[#t0 + 1] = sh(trace_cmd(true, 0))

@@ -48,7 +48,7 @@ local EXPRS = {
   {"arg1 % arg3 < 0", function(a, _, c) local r = imod(a, c) return r ~= nil and r < 0 end},
   {"(arg2 << arg3) < 0", function(_, b, c) return (b << c) < 0 end},
   {"(arg1 >> arg3) & 1 == 1", function(a, _, c) return (a >> c) & 1 == 1 end},
-  {"arg2 * 3 + 7 ~= arg1 and not (arg3 < 0)", function(a, b, c) return b * 3 + 7 ~= a and not (c < 0) end},
+  {"arg2 * 3 + 7 ~= arg1 and not (arg3 < 0)", function(a, b, c) return b * 3 + 7 ~= a and c >= 0 end},
   {"arg3 == 0 or arg1 / arg3 < 0", function(a, _, c) return c == 0 or a // c < 0 end},
   {"-arg2 == ~arg2 + 1", function() return true end},
   {"arg1 ~ arg2 > 0", function(a, b) return (a ~ b) > 0 end},
