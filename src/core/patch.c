@@ -196,6 +196,14 @@ void lt_patch_leave_bodies(lt_process *p, const lt_tramp *only) {
 
 int lt_patch_unwrite(lt_process *p, lt_patch *pt) {
   if (!pt->written) return 0;
+  /* Only over our own jump: a library unloaded since (dlclose) may have
+   * left the place to something else, which must not get its bytes. */
+  uint8_t now[ARCH_JUMP_LEN], ours[ARCH_JUMP_LEN];
+  if (arch_jump(pt->site, pt->tramp, ours) < 0 || lt_mem_read_raw(p, pt->site, now, sizeof now) != (ssize_t)sizeof now ||
+      memcmp(now, ours, sizeof now) != 0) {
+    pt->written = false;
+    return 0;
+  }
   if (lt_mem_write_raw(p, pt->site, pt->reloc.orig, ARCH_JUMP_LEN) != ARCH_JUMP_LEN)
     return lt_fail_errno(p->tracer, "process %d: cannot restore the bytes of a probe at 0x%llx", (int)p->pid,
                          (unsigned long long)pt->site);
