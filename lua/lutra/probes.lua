@@ -130,9 +130,9 @@ end
 --- Does a stop at pc fire bp? A location placed inline fires only by its
 -- own trap (via); a location in trap mode only by its int3, when its
 -- condition (a when, a counter's expression) holds.
-function M.fires(bp, t, pc, via)
+function M.fires(bp, t, pc, via, p)
   local id = bp.inline_at and bp.inline_at[pc]
-  if id then return via ~= nil and via == t.process:probe_trap(id) end
+  if id then return via ~= nil and via == (p or t.process):probe_trap(id) end
   if via then return false end
   local e = bp.exprs and bp.exprs[pc]
   if e and not (bp.probe and bp.probe.kind == "hist") then

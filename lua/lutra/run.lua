@@ -3,7 +3,6 @@
 -- apply the continue policy it returns (docs/API.md, "Continue policy").
 local core = require "lutra.core"
 local state = require "lutra.state"
-local bps = require "lutra.breakpoints"
 local returns = require "lutra.returns"
 local syscalls = require "lutra.syscalls"
 local watch = require "lutra.watch"
@@ -15,6 +14,11 @@ local now = core.now
 
 local call = state.call
 
+-- The methods the loop calls at every hit, looked up once (a method call
+-- on a userdata goes through its __index each time).
+local resume_wait = core.Process.resume_wait
+local breakpoint_pc = core.Thread.breakpoint_pc
+
 -- via: the trap of a probe in a trampoline (lutra.probes) that reported
 -- the stop at its function's address pc, nil for an int3 at pc.
 local function on_breakpoint(p, s, t, pc, via)
@@ -22,15 +26,16 @@ local function on_breakpoint(p, s, t, pc, via)
   local internal = not via and s.internal[pc]
   if internal then policy = internal(t) end
   local rpolicy
-  if not via then rpolicy = returns.check(p, t, pc) end
+  if not via and s.nframes > 0 then rpolicy = returns.check(p, t, pc) end
   if rpolicy ~= nil and rpolicy ~= "continue" and (policy == nil or policy == "continue") then policy = rpolicy end
-  local list = bps.at(p, pc)
+  local list = s.by_addr[pc] -- bps.at(p, pc)
   if list then
     -- Handlers may remove breakpoints: walk a copy (one alone needs none:
     -- ipairs stops after it either way; no table per hit).
     local copy = list[2] and table.move(list, 1, #list, 1, {}) or list
-    for _, bp in ipairs(copy) do
-      if bp.enabled and not bp.removed and (not (via or bp.inline_at or bp.exprs) or probes.fires(bp, t, pc, via))
+    for i = 1, #copy do
+      local bp = copy[i]
+      if bp.enabled and not bp.removed and (not (via or bp.inline_at or bp.exprs) or probes.fires(bp, t, pc, via, p))
           and (not bp.cond or call(s, bp.cond, t, bp)) then
         bp.hits = bp.hits + 1
         if bp.on_return then returns.push(p, t, bp) end
@@ -85,7 +90,7 @@ end
 
 local function dispatch(p, s, t)
   -- A hit, the hot path: no cause table.
-  local pc, via = t:breakpoint_pc()
+  local pc, via = breakpoint_pc(t)
   if pc then return on_breakpoint(p, s, t, pc, via) end
   local cause = t:stopped()
   local kind = cause.kind
@@ -213,17 +218,11 @@ function M.run(p, opts)
     -- The hot path: one process, its round's events dispatched, no stop
     -- pending. cont, wait_stop, and each event of the new round.
     while not s.family and not ticker and on_error == "raise" and s.qi > #s.queue do
-      local st = p.state
-      if st ~= "stopped" and st ~= "running" then break end
-      local ok, err = p:cont()
-      if not ok then
-        if p.state ~= "exited" then error("run: " .. tostring(err), 0) end
-        break
-      end
       s.evbuf = s.evbuf or {}
-      local events, _, code = p:wait_stop(deadline and math.max(0, deadline - now()) or nil, s.evbuf)
+      local events, _, code = resume_wait(p, deadline and math.max(0, deadline - now()) or nil, s.evbuf)
       if not events then
         if code == "ETIMEOUT" then return {reason = "timeout"} end
+        if code == "EMISUSE" then break end -- neither stopped nor running: the general path
         return finish(p, s)
       end
       s.queue, s.qi = events, 1
@@ -231,8 +230,11 @@ function M.run(p, opts)
         if s.family then break end -- a fork joined: the general path takes the rest
         local t = events[i]
         s.qi = i + 1
-        local r = apply(p, t, dispatch(p, s, t))
-        if r then return r end
+        local policy = dispatch(p, s, t)
+        if policy ~= nil and policy ~= "continue" then
+          local r = apply(p, t, policy)
+          if r then return r end
+        end
       end
     end
     local alive = members(p, s)

@@ -7,10 +7,15 @@ local now = require("lutra.core").now
 local M = {}
 
 --- Calls a user handler, its time counted in s.handler_s (p:stats()).
+-- Reading the clock twice costs about 5% of a hit: past the first 64
+-- calls, one call in 16 is timed and counts for 16.
 function M.call(s, fn, ...)
+  local n = s.handler_calls + 1
+  s.handler_calls = n
+  if n > 64 and n % 16 ~= 0 then return fn(...) end
   local t0 = now()
   local r = fn(...)
-  s.handler_s = s.handler_s + (now() - t0)
+  s.handler_s = s.handler_s + (now() - t0) * (n > 64 and 16 or 1)
   return r
 end
 
@@ -44,6 +49,7 @@ local function fresh()
     root = nil,      -- for a followed child: the process run dispatches it with
     exit_fired = false,
     handler_s = 0,   -- time spent in the user's handlers (p:stats())
+    handler_calls = 0, -- how many (state.call times some of them)
   }
 end
 

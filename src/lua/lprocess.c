@@ -217,6 +217,34 @@ static int p_wait_stop(lua_State *L) {
   return push_events(L, p, 3);
 }
 
+/* p:resume_wait([timeout [, into]]): cont then wait_stop in one call, the
+ * round trip of run's loop at every hit: the events, or nil, msg, code
+ * (ETIMEOUT, EEXITED; EMISUSE, not raised, with the state's name, for a
+ * process that is neither stopped nor running). */
+static int p_resume_wait(lua_State *L) {
+  lt_process *p = checkp(L);
+  lt_tracer *tr = lt_process_tracer(p);
+  lt_pstate st = lt_process_state(p);
+  if (st != LT_PS_STOPPED && st != LT_PS_RUNNING) {
+    lua_pushnil(L);
+    lua_pushstring(L, pstate_names[st]);
+    lua_pushstring(L, lt_errname(LT_EMISUSE));
+    return 3;
+  }
+  if (lt_cont(p) < 0 && lt_process_state(p) != LT_PS_EXITED) return lu_fail(L, tr);
+  if (lt_wait_stop(p, luaL_optnumber(L, 2, -1)) < 0) {
+    int code = lt_errcode(tr);
+    if (code == LT_ETIMEOUT || code == LT_EEXITED) {
+      lua_pushnil(L);
+      lua_pushstring(L, lt_errmsg(tr));
+      lua_pushstring(L, lt_errname(code));
+      return 3;
+    }
+    return lu_fail(L, tr);
+  }
+  return push_events(L, p, 3);
+}
+
 static int p_detach(lua_State *L) {
   lt_process *p = checkp(L);
   return done(L, p, lt_detach(p));
@@ -650,7 +678,7 @@ static const luaL_Reg methods[] = {
     {"threads", p_threads}, {"thread", p_thread},
     {"add_breakpoint", p_add_breakpoint}, {"remove_breakpoint", p_remove_breakpoint},
     {"has_breakpoint", p_has_breakpoint}, {"forget_unmapped", p_forget_unmapped}, {"set_breakpoint_nonstop", p_set_breakpoint_nonstop}, {"stop", p_stop}, {"cont", p_cont},
-    {"wait_stop", p_wait_stop}, {"detach", p_detach}, {"kill", p_kill},
+    {"wait_stop", p_wait_stop}, {"resume_wait", p_resume_wait}, {"detach", p_detach}, {"kill", p_kill},
     {"read", p_read}, {"write", p_write}, {"read_string", p_read_string},
     {"symbol", p_symbol}, {"symbols", p_symbols}, {"lookup", p_lookup}, {"symbolize", p_symbolize},
     {"modules", p_modules}, {"module", p_module}, {"core_stats", p_core_stats}, {"release", p_gc},
