@@ -91,8 +91,8 @@ static int host_internal_error(lua_State *L) {
 }
 
 static int open_host(lua_State *L) {
-  static const luaL_Reg f[] = {{"set_memory_limit", host_set_memory_limit},
-                               {"internal_error", host_internal_error}, {NULL, NULL}};
+  static const luaL_Reg f[] = {
+      {"set_memory_limit", host_set_memory_limit}, {"internal_error", host_internal_error}, {NULL, NULL}};
   luaL_newlib(L, f);
   return 1;
 }
@@ -154,8 +154,10 @@ static int leave(lua_State *L, int status) {
  * This one closes the state first, as os.exit(code, true) does. */
 static int host_exit(lua_State *L) {
   int status;
-  if (lua_isboolean(L, 1)) status = lua_toboolean(L, 1) ? EXIT_SUCCESS : EXIT_FAILURE;
-  else status = (int)luaL_optinteger(L, 1, EXIT_SUCCESS);
+  if (lua_isboolean(L, 1))
+    status = lua_toboolean(L, 1) ? EXIT_SUCCESS : EXIT_FAILURE;
+  else
+    status = (int)luaL_optinteger(L, 1, EXIT_SUCCESS);
   fflush(NULL);
   exit(leave(L, status)); /* lua_close closes the main thread, from any coroutine */
 }

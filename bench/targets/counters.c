@@ -28,16 +28,20 @@ static double now(void) {
 
 __attribute__((noinline)) static void f0(void) { __asm__ volatile("" ::: "memory"); }
 __attribute__((noinline)) static void f1(void) {
-  __asm__ volatile("push %%r11\n movabs %0, %%r11\n lock incq (%%r11)\n pop %%r11" ::"i"(&shared_ctr) : "memory", "cc");
+  __asm__ volatile("push %%r11\n movabs %0, %%r11\n lock incq (%%r11)\n pop %%r11" ::"i"(&shared_ctr)
+                   : "memory", "cc");
 }
 __attribute__((noinline)) static void f2(void) {
   __asm__ volatile("push %%r11\n push %%rax\n rdpid %%rax\n and $63,%%eax\n shl $6,%%eax\n movabs %0,%%r11\n"
-                   " lock incq (%%r11,%%rax)\n pop %%rax\n pop %%r11" ::"i"(percpu) : "memory", "cc");
+                   " lock incq (%%r11,%%rax)\n pop %%rax\n pop %%r11" ::"i"(percpu)
+                   : "memory", "cc");
 }
 __attribute__((noinline)) static void f3(void) {
-  __asm__ volatile("push %%r11\n push %%rax\n mov %1,%%r11\n mov %%fs:4(%%r11),%%eax\n and $63,%%eax\n"
-                   " shl $6,%%eax\n movabs %0,%%r11\n lock incq (%%r11,%%rax)\n pop %%rax\n pop %%r11"
-                   ::"i"(percpu), "m"(rseq_off) : "memory", "cc");
+  __asm__ volatile(
+      "push %%r11\n push %%rax\n mov %1,%%r11\n mov %%fs:4(%%r11),%%eax\n and $63,%%eax\n"
+      " shl $6,%%eax\n movabs %0,%%r11\n lock incq (%%r11,%%rax)\n pop %%rax\n pop %%r11" ::"i"(percpu),
+      "m"(rseq_off)
+      : "memory", "cc");
 }
 struct rseq_cs_d {
   uint32_t version, flags;
@@ -52,12 +56,14 @@ __attribute__((noinline)) static void f4(void) {
                    " addq $1,(%%r11,%%rax)\n"
                    "rs_post:\n jmp 3f\n .long 0x53053053\n"
                    "rs_abort: jmp 1b\n"
-                   "3: pop %%rcx\n pop %%rax\n pop %%r11\n"
-                   ::"i"(percpu), "m"(rseq_off), "m"(csd) : "memory", "cc");
+                   "3: pop %%rcx\n pop %%rax\n pop %%r11\n" ::"i"(percpu),
+                   "m"(rseq_off), "m"(csd)
+                   : "memory", "cc");
 }
 __attribute__((noinline)) static void f5(void) {
   __asm__ volatile("push %%rcx\n push %%r11\n push %%rax\n mov $186,%%eax\n syscall\n pop %%rax\n pop %%r11\n"
-                   " pop %%rcx" ::: "memory", "cc");
+                   " pop %%rcx" ::
+                       : "memory", "cc");
 }
 __attribute__((noinline)) static void f6(void) {
   __asm__ volatile("push %%r11\n rdfsbase %%r11\n pop %%r11" ::: "memory");

@@ -10,13 +10,14 @@
 #include <string.h>
 
 long f_endbr(long), f_push(long), f_nop5(long);
-__asm__(".text\n"
-        ".globl f_endbr\n.type f_endbr,@function\n.p2align 4\nf_endbr:\n"
-        "  endbr64\n  lea 1(%rdi), %rax\n  add %rdi, %rax\n  ret\n.size f_endbr, .-f_endbr\n"
-        ".globl f_push\n.type f_push,@function\n.p2align 4\nf_push:\n"
-        "  push %rbx\n  lea 1(%rdi), %rbx\n  lea (%rbx,%rdi), %rax\n  pop %rbx\n  ret\n.size f_push, .-f_push\n"
-        ".globl f_nop5\n.type f_nop5,@function\n.p2align 4\nf_nop5:\n"
-        "  nopl 0x0(%rax,%rax,1)\n  lea 1(%rdi), %rax\n  add %rdi, %rax\n  ret\n.size f_nop5, .-f_nop5\n");
+__asm__(
+    ".text\n"
+    ".globl f_endbr\n.type f_endbr,@function\n.p2align 4\nf_endbr:\n"
+    "  endbr64\n  lea 1(%rdi), %rax\n  add %rdi, %rax\n  ret\n.size f_endbr, .-f_endbr\n"
+    ".globl f_push\n.type f_push,@function\n.p2align 4\nf_push:\n"
+    "  push %rbx\n  lea 1(%rdi), %rbx\n  lea (%rbx,%rdi), %rax\n  pop %rbx\n  ret\n.size f_push, .-f_push\n"
+    ".globl f_nop5\n.type f_nop5,@function\n.p2align 4\nf_nop5:\n"
+    "  nopl 0x0(%rax,%rax,1)\n  lea 1(%rdi), %rax\n  add %rdi, %rax\n  ret\n.size f_nop5, .-f_nop5\n");
 
 static long (*fn)(long);
 static long n;

@@ -3,7 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct record { struct record *next; char name[48]; };
+struct record {
+  struct record *next;
+  char name[48];
+};
 
 __attribute__((noinline)) struct record *make_record(const char *name) {
   struct record *r = malloc(sizeof *r);

@@ -1,8 +1,7 @@
 /* args.c: calls eight(11, 22, ..., 88): two arguments on the stack. */
 #include <stdio.h>
 
-__attribute__((noinline)) long eight(long a, long b, long c, long d, long e, long f, long g,
-                                     long h) {
+__attribute__((noinline)) long eight(long a, long b, long c, long d, long e, long f, long g, long h) {
   return a + b + c + d + e + f + g + h;
 }
 

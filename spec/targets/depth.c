@@ -6,7 +6,10 @@
 
 volatile int depth_sink;
 
-__attribute__((noinline)) int level5(int x) { depth_sink = x; return x + 5; }
+__attribute__((noinline)) int level5(int x) {
+  depth_sink = x;
+  return x + 5;
+}
 __attribute__((noinline)) int level4(int x) { return level5(x * 3) + 4; }
 __attribute__((noinline)) int level3(int x) { return level4(x ^ 1) + 3; }
 __attribute__((noinline)) int level2(int x) { return level3(x + 7) + 2; }

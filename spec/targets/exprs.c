@@ -34,12 +34,21 @@ int main(int argc, char **argv) {
     x = x * 6364136223846793005ULL + 1442695040888963407ULL;
     int64_t a = (int64_t)x, b = (int64_t)(x >> 40) - (1 << 23), c = (int64_t)(x >> 59) - 16;
     switch (i % 16) { /* marker: extremes, replayed by the spec */
-    case 0: a = INT64_MIN; c = -1; break;
+    case 0:
+      a = INT64_MIN;
+      c = -1;
+      break;
     case 1: c = 0; break;
     case 2: c = 64; break;
     case 3: c = -64; break;
-    case 4: a = -1; c = 63; break;
-    case 5: b = INT64_MAX; c = 1; break;
+    case 4:
+      a = -1;
+      c = 63;
+      break;
+    case 5:
+      b = INT64_MAX;
+      c = 1;
+      break;
     }
     f(a, b, c);
     g(a, b, c);
@@ -48,8 +57,8 @@ int main(int argc, char **argv) {
   if (pages == MAP_FAILED) return 1;
   memset(pages, 0x81, 4096);
   mprotect(pages + 4096, 4096, PROT_NONE);
-  const unsigned char *ptrs[] = {(const unsigned char *)&record, NULL, (const unsigned char *)16, pages + 4096,
-                                 pages + 4095};
+  const unsigned char *ptrs[] = {(const unsigned char *)&record, NULL, (const unsigned char *)16,
+                                 pages + 4096, pages + 4095};
   for (int j = 0; j < 5; j++)
     for (long i = 0; i < k; i++) m(ptrs[j]);
   printf("done\n");

@@ -29,7 +29,8 @@ __asm__(".text\n"
         ".globl ins_stepped\nins_stepped:\n jmp *ins_target(%rip)\n"
         "ins_eight:\n mov $8, %eax\n ret\n"
         ".globl ins_pushrsp\nins_pushrsp:\n push %rsp\n pop %rax\n sub %rsp, %rax\n add $9, %eax\n ret\n"
-        ".globl ins_jcc32\nins_jcc32:\n test %edi, %edi\n .byte 0x0f, 0x85\n .long 2f - 1f\n1:\n mov $10, %eax\n ret\n"
+        ".globl ins_jcc32\nins_jcc32:\n test %edi, %edi\n .byte 0x0f, 0x85\n .long 2f - 1f\n1:\n mov $10, "
+        "%eax\n ret\n"
         " .fill 200, 1, 0x90\n2:\n mov $100, %eax\n ret\n");
 extern char ins_eight[];
 
@@ -38,8 +39,8 @@ int main(int argc, char **argv) {
   ins_target = ins_eight;
   long sum = 0;
   for (int i = 0; i < n; i++)
-    sum += ins_endbr() + ins_push() + ins_riprel() + ins_lea() + ins_call() + ins_jmp8() +
-           ins_jcc(i & 1) + ins_ret() + ins_stepped() + ins_pushrsp() + ins_jcc32(i & 1);
+    sum += ins_endbr() + ins_push() + ins_riprel() + ins_lea() + ins_call() + ins_jmp8() + ins_jcc(i & 1) +
+           ins_ret() + ins_stepped() + ins_pushrsp() + ins_jcc32(i & 1);
   printf("sum=%ld\n", sum);
   return 0;
 }

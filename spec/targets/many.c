@@ -25,7 +25,26 @@ __attribute__((noinline)) int step_20(int x) { return x + 20; }
 
 int main(void) {
   int v = 0;
-  v = step_01(v); v = step_02(v); v = step_03(v); v = step_04(v); v = step_05(v); v = step_06(v); v = step_07(v); v = step_08(v); v = step_09(v); v = step_10(v); v = step_11(v); v = step_12(v); v = step_13(v); v = step_14(v); v = step_15(v); v = step_16(v); v = step_17(v); v = step_18(v); v = step_19(v); v = step_20(v);
+  v = step_01(v);
+  v = step_02(v);
+  v = step_03(v);
+  v = step_04(v);
+  v = step_05(v);
+  v = step_06(v);
+  v = step_07(v);
+  v = step_08(v);
+  v = step_09(v);
+  v = step_10(v);
+  v = step_11(v);
+  v = step_12(v);
+  v = step_13(v);
+  v = step_14(v);
+  v = step_15(v);
+  v = step_16(v);
+  v = step_17(v);
+  v = step_18(v);
+  v = step_19(v);
+  v = step_20(v);
   printf("v=%d\n", v);
   return 0;
 }

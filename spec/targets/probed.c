@@ -27,24 +27,28 @@ __attribute__((noinline)) long plain(long i) { return i + 1; }
 
 __attribute__((noinline)) long helper(long i) { return i * 3; }
 
-long endbr(long), nop5(long), riprel(long), short_jcc(long), call_last(long), tiny(long), tiny_next(long), back(long),
-    jumptable(long), call_first(long, long (*)(long));
+long endbr(long), nop5(long), riprel(long), short_jcc(long), call_last(long), tiny(long), tiny_next(long),
+    back(long), jumptable(long), call_first(long, long (*)(long));
 
 #define FN(name, body) \
-  __asm__(".text\n.globl " #name "\n.type " #name ",@function\n.p2align 4\n" #name ":\n" body ".size " #name ", .-" #name "\n")
+  __asm__(".text\n.globl " #name "\n.type " #name ",@function\n.p2align 4\n" #name ":\n" body ".size " #name \
+          ", .-" #name "\n")
 FN(endbr, "  endbr64\n  push %rbx\n  lea 2(%rdi), %rax\n  pop %rbx\n  ret\n");
 FN(nop5, "  nopl 0x0(%rax,%rax,1)\n  lea 5(%rdi), %rax\n  ret\n");
 FN(riprel, "  movq base(%rip), %rax\n  add %rdi, %rax\n  ret\n");
 FN(short_jcc, "  test %rdi, %rdi\n  jz 1f\n  lea 1(%rdi), %rax\n  ret\n1:\n  mov $7, %eax\n  ret\n");
 FN(call_last, "  push %rbx\n  call helper\n  add $1, %rax\n  pop %rbx\n  ret\n");
 /* tiny_next follows tiny with no padding: a jump at tiny would take its first byte */
-__asm__(".text\n.globl tiny\n.type tiny,@function\n.p2align 4\ntiny:\n  mov %rdi, %rax\n  ret\n.size tiny, .-tiny\n"
-        ".globl tiny_next\n.type tiny_next,@function\ntiny_next:\n  lea 9(%rdi), %rax\n  ret\n.size tiny_next, .-tiny_next\n");
+__asm__(".text\n.globl tiny\n.type tiny,@function\n.p2align 4\ntiny:\n  mov %rdi, %rax\n  ret\n.size tiny, "
+        ".-tiny\n"
+        ".globl tiny_next\n.type tiny_next,@function\ntiny_next:\n  lea 9(%rdi), %rax\n  ret\n.size "
+        "tiny_next, .-tiny_next\n");
 /* marker: the jnz lands on the add, inside the bytes a jump would take */
 FN(back, "  xor %eax, %eax\n1:\n  add $1, %rax\n  cmp $2, %rax\n  jb 1b\n  add %rdi, %rax\n  ret\n");
 /* marker: the indirect jump lands on the add, inside the bytes a jump would take */
-FN(jumptable, "  xor %eax, %eax\n1:\n  add $1, %rax\n  cmp $2, %rax\n  jae 2f\n  lea 1b(%rip), %rdx\n  jmp *%rdx\n2:\n"
-              "  add %rdi, %rax\n  ret\n");
+FN(jumptable,
+   "  xor %eax, %eax\n1:\n  add $1, %rax\n  cmp $2, %rax\n  jae 2f\n  lea 1b(%rip), %rdx\n  jmp *%rdx\n2:\n"
+   "  add %rdi, %rax\n  ret\n");
 FN(call_first, "  call *%rsi\n  add $4, %rax\n  ret\n");
 
 static const char *name;

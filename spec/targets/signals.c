@@ -9,8 +9,14 @@
 
 static volatile sig_atomic_t usr1, traps;
 
-static void on_usr1(int s) { (void)s; usr1++; }
-static void on_trap(int s) { (void)s; traps++; }
+static void on_usr1(int s) {
+  (void)s;
+  usr1++;
+}
+static void on_trap(int s) {
+  (void)s;
+  traps++;
+}
 
 int main(int argc, char **argv) {
   int n = argc > 1 ? atoi(argv[1]) : 3;

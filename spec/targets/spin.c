@@ -13,7 +13,10 @@ static volatile sig_atomic_t term;
 
 __attribute__((noinline)) void tick(void) { __atomic_add_fetch(&ticks, 1, __ATOMIC_RELAXED); }
 
-static void on_term(int s) { (void)s; term = 1; }
+static void on_term(int s) {
+  (void)s;
+  term = 1;
+}
 
 static void *worker(void *arg) {
   (void)arg;

@@ -13,7 +13,10 @@ static volatile sig_atomic_t term;
 
 __attribute__((noinline)) void tick(long n) { last = n; }
 
-static void on_term(int s) { (void)s; term = 1; }
+static void on_term(int s) {
+  (void)s;
+  term = 1;
+}
 
 int main(void) {
   signal(SIGTERM, on_term);

@@ -13,8 +13,10 @@ __attribute__((noinline)) void abandon(int x) {
   longjmp(back, 1); /* marker: the frame is left here */
 }
 __attribute__((noinline)) void deep(int n) {
-  if (n > 0) deep(n - 1);
-  else abandon(n);
+  if (n > 0)
+    deep(n - 1);
+  else
+    abandon(n);
   sink++;
 }
 __attribute__((noinline)) int after(int x) { return x + 1; }

@@ -41,8 +41,7 @@ int main(int argc, char **argv) {
     if (pid == 0) { /* marker: vfork child */
       work(-1);
       long seen = calls;
-      while (calls < seen + 10 && !spin_done) {
-      }
+      while (calls < seen + 10 && !spin_done) {}
       execl("/bin/true", "true", (char *)NULL);
       _exit(127);
     }

@@ -18,7 +18,10 @@ static volatile sig_atomic_t term;
 
 __attribute__((noinline)) void hit(void) { __atomic_add_fetch(&hits, 1, __ATOMIC_RELAXED); }
 
-static void on_term(int s) { (void)s; term = 1; }
+static void on_term(int s) {
+  (void)s;
+  term = 1;
+}
 
 static void *worker(void *arg) {
   struct timespec ms = {0, 1000000};

@@ -15,32 +15,42 @@ static const struct {
   int atom;
 } OPS[] = {
 #define OP(n) {#n, n},
-    OP(DW_OP_addr) OP(DW_OP_deref) OP(DW_OP_const1u) OP(DW_OP_const1s) OP(DW_OP_const2u)
-    OP(DW_OP_const2s) OP(DW_OP_const4u) OP(DW_OP_const4s) OP(DW_OP_const8u) OP(DW_OP_const8s)
-    OP(DW_OP_constu) OP(DW_OP_consts) OP(DW_OP_dup) OP(DW_OP_drop) OP(DW_OP_over) OP(DW_OP_pick)
-    OP(DW_OP_swap) OP(DW_OP_rot) OP(DW_OP_abs) OP(DW_OP_and) OP(DW_OP_div) OP(DW_OP_minus)
-    OP(DW_OP_mod) OP(DW_OP_mul) OP(DW_OP_neg) OP(DW_OP_not) OP(DW_OP_or) OP(DW_OP_plus)
-    OP(DW_OP_plus_uconst) OP(DW_OP_shl) OP(DW_OP_shr) OP(DW_OP_shra) OP(DW_OP_xor) OP(DW_OP_bra)
-    OP(DW_OP_eq) OP(DW_OP_ge) OP(DW_OP_gt) OP(DW_OP_le) OP(DW_OP_lt) OP(DW_OP_ne) OP(DW_OP_skip)
-    OP(DW_OP_regx) OP(DW_OP_fbreg) OP(DW_OP_bregx) OP(DW_OP_piece) OP(DW_OP_deref_size)
-    OP(DW_OP_nop) OP(DW_OP_call_frame_cfa) OP(DW_OP_implicit_value) OP(DW_OP_stack_value)
-    OP(DW_OP_implicit_pointer) OP(DW_OP_GNU_implicit_pointer) OP(DW_OP_addrx) OP(DW_OP_constx)
-    OP(DW_OP_entry_value) OP(DW_OP_GNU_entry_value) OP(DW_OP_const_type) OP(DW_OP_GNU_const_type)
-    OP(DW_OP_regval_type) OP(DW_OP_GNU_regval_type) OP(DW_OP_deref_type) OP(DW_OP_GNU_deref_type)
-    OP(DW_OP_convert) OP(DW_OP_GNU_convert) OP(DW_OP_reinterpret) OP(DW_OP_GNU_reinterpret)
-    OP(DW_OP_GNU_parameter_ref) OP(DW_OP_bit_piece) OP(DW_OP_form_tls_address)
-    OP(DW_OP_GNU_push_tls_address) OP(DW_OP_GNU_uninit) OP(DW_OP_call2)
+    OP(DW_OP_addr) OP(DW_OP_deref) OP(DW_OP_const1u) OP(DW_OP_const1s) OP(DW_OP_const2u) OP(DW_OP_const2s) OP(
+        DW_OP_const4u) OP(DW_OP_const4s) OP(DW_OP_const8u) OP(DW_OP_const8s) OP(DW_OP_constu) OP(DW_OP_consts)
+        OP(DW_OP_dup) OP(DW_OP_drop) OP(DW_OP_over) OP(DW_OP_pick) OP(DW_OP_swap) OP(DW_OP_rot) OP(DW_OP_abs)
+            OP(DW_OP_and) OP(DW_OP_div) OP(DW_OP_minus) OP(DW_OP_mod) OP(DW_OP_mul) OP(DW_OP_neg) OP(
+                DW_OP_not) OP(DW_OP_or) OP(DW_OP_plus) OP(DW_OP_plus_uconst) OP(DW_OP_shl) OP(DW_OP_shr)
+                OP(DW_OP_shra) OP(DW_OP_xor) OP(DW_OP_bra) OP(DW_OP_eq) OP(DW_OP_ge) OP(DW_OP_gt) OP(DW_OP_le)
+                    OP(DW_OP_lt) OP(DW_OP_ne) OP(DW_OP_skip) OP(DW_OP_regx) OP(DW_OP_fbreg) OP(DW_OP_bregx)
+                        OP(DW_OP_piece) OP(DW_OP_deref_size) OP(DW_OP_nop) OP(DW_OP_call_frame_cfa)
+                            OP(DW_OP_implicit_value) OP(DW_OP_stack_value) OP(DW_OP_implicit_pointer)
+                                OP(DW_OP_GNU_implicit_pointer) OP(DW_OP_addrx) OP(DW_OP_constx)
+                                    OP(DW_OP_entry_value) OP(DW_OP_GNU_entry_value) OP(DW_OP_const_type)
+                                        OP(DW_OP_GNU_const_type) OP(DW_OP_regval_type)
+                                            OP(DW_OP_GNU_regval_type) OP(DW_OP_deref_type)
+                                                OP(DW_OP_GNU_deref_type) OP(DW_OP_convert)
+                                                    OP(DW_OP_GNU_convert) OP(DW_OP_reinterpret)
+                                                        OP(DW_OP_GNU_reinterpret) OP(DW_OP_GNU_parameter_ref)
+                                                            OP(DW_OP_bit_piece) OP(DW_OP_form_tls_address)
+                                                                OP(DW_OP_GNU_push_tls_address)
+                                                                    OP(DW_OP_GNU_uninit) OP(DW_OP_call2)
 #undef OP
 };
 
 #define MAXMEM 64
-static struct { uint64_t addr; uint8_t byte; } mem[MAXMEM * 8];
+static struct {
+  uint64_t addr;
+  uint8_t byte;
+} mem[MAXMEM * 8];
 static size_t nmem;
 static uint8_t regs[128][16];
 static int reg_set[128];
 static uint64_t fb, cfa, entry_val, param_val, tls_base;
 static int have_fb, have_cfa, have_entry, have_param;
-static struct { uint64_t off; lt_dwtype t; } types[16];
+static struct {
+  uint64_t off;
+  lt_dwtype t;
+} types[16];
 static size_t ntypes;
 static uint64_t addrx_vals[16];
 static uint8_t blocks[64][32];
@@ -122,7 +132,8 @@ static int c_block(void *ud, const Dwarf_Op *op, const uint8_t **data, size_t *l
 
 static int c_addrx(void *ud, const Dwarf_Op *op, uint64_t *out, char *err, size_t errlen) {
   (void)ud;
-  if (op->number >= 16) return snprintf(err, errlen, "no .debug_addr entry %llu", (unsigned long long)op->number), -1;
+  if (op->number >= 16)
+    return snprintf(err, errlen, "no .debug_addr entry %llu", (unsigned long long)op->number), -1;
   *out = addrx_vals[op->number];
   return 0;
 }
@@ -137,8 +148,10 @@ static int c_tls(void *ud, uint64_t off, uint64_t *out, char *err, size_t errlen
 
 /* DW_OP_regN, DW_OP_bregN, DW_OP_litN (N in 0..31), or -1. */
 static int numbered(const char *s) {
-  static const struct { const char *prefix; int base; } fam[] = {
-      {"DW_OP_breg", DW_OP_breg0}, {"DW_OP_reg", DW_OP_reg0}, {"DW_OP_lit", DW_OP_lit0}};
+  static const struct {
+    const char *prefix;
+    int base;
+  } fam[] = {{"DW_OP_breg", DW_OP_breg0}, {"DW_OP_reg", DW_OP_reg0}, {"DW_OP_lit", DW_OP_lit0}};
   for (size_t f = 0; f < 3; f++) {
     size_t len = strlen(fam[f].prefix);
     if (strncmp(s, fam[f].prefix, len) == 0 && s[len] >= '0' && s[len] <= '9') {
@@ -267,24 +280,48 @@ int main(void) {
         int a = op->atom;
         int nargs = 0;
         switch (a) {
-        case DW_OP_bregx: case DW_OP_bit_piece: case DW_OP_implicit_pointer:
-        case DW_OP_GNU_implicit_pointer: case DW_OP_regval_type: case DW_OP_GNU_regval_type:
-        case DW_OP_deref_type: case DW_OP_GNU_deref_type:
-          nargs = 2;
-          break;
-        case DW_OP_const_type: case DW_OP_GNU_const_type:
+        case DW_OP_bregx:
+        case DW_OP_bit_piece:
+        case DW_OP_implicit_pointer:
+        case DW_OP_GNU_implicit_pointer:
+        case DW_OP_regval_type:
+        case DW_OP_GNU_regval_type:
+        case DW_OP_deref_type:
+        case DW_OP_GNU_deref_type: nargs = 2; break;
+        case DW_OP_const_type:
+        case DW_OP_GNU_const_type:
           nargs = 2; /* type, hex bytes */
           break;
-        case DW_OP_addr: case DW_OP_const1u: case DW_OP_const1s: case DW_OP_const2u:
-        case DW_OP_const2s: case DW_OP_const4u: case DW_OP_const4s: case DW_OP_const8u:
-        case DW_OP_const8s: case DW_OP_constu: case DW_OP_consts: case DW_OP_pick:
-        case DW_OP_plus_uconst: case DW_OP_bra: case DW_OP_skip: case DW_OP_regx:
-        case DW_OP_fbreg: case DW_OP_piece: case DW_OP_deref_size: case DW_OP_implicit_value:
-        case DW_OP_addrx: case DW_OP_constx: case DW_OP_convert: case DW_OP_GNU_convert:
-        case DW_OP_reinterpret: case DW_OP_GNU_reinterpret: case DW_OP_GNU_parameter_ref:
-        case DW_OP_entry_value: case DW_OP_GNU_entry_value: case DW_OP_call2:
-          nargs = 1;
-          break;
+        case DW_OP_addr:
+        case DW_OP_const1u:
+        case DW_OP_const1s:
+        case DW_OP_const2u:
+        case DW_OP_const2s:
+        case DW_OP_const4u:
+        case DW_OP_const4s:
+        case DW_OP_const8u:
+        case DW_OP_const8s:
+        case DW_OP_constu:
+        case DW_OP_consts:
+        case DW_OP_pick:
+        case DW_OP_plus_uconst:
+        case DW_OP_bra:
+        case DW_OP_skip:
+        case DW_OP_regx:
+        case DW_OP_fbreg:
+        case DW_OP_piece:
+        case DW_OP_deref_size:
+        case DW_OP_implicit_value:
+        case DW_OP_addrx:
+        case DW_OP_constx:
+        case DW_OP_convert:
+        case DW_OP_GNU_convert:
+        case DW_OP_reinterpret:
+        case DW_OP_GNU_reinterpret:
+        case DW_OP_GNU_parameter_ref:
+        case DW_OP_entry_value:
+        case DW_OP_GNU_entry_value:
+        case DW_OP_call2: nargs = 1; break;
         default:
           if (a >= DW_OP_breg0 && a <= DW_OP_breg31) nargs = 1;
         }
@@ -313,12 +350,16 @@ int main(void) {
       char err[256] = "";
       if (cmd[0] == 'e') {
         lt_dwloc loc;
-        if (lt_dwexpr_location(ops, n, &ctx, &loc, err, sizeof err) < 0) printf("error: %s\n", err);
-        else print_loc(&loc);
+        if (lt_dwexpr_location(ops, n, &ctx, &loc, err, sizeof err) < 0)
+          printf("error: %s\n", err);
+        else
+          print_loc(&loc);
       } else {
         uint64_t v = 0;
-        if (lt_dwexpr_value(ops, n, &ctx, &v, 0, err, sizeof err) < 0) printf("error: %s\n", err);
-        else printf("= 0x%llx\n", (unsigned long long)v);
+        if (lt_dwexpr_value(ops, n, &ctx, &v, 0, err, sizeof err) < 0)
+          printf("error: %s\n", err);
+        else
+          printf("= 0x%llx\n", (unsigned long long)v);
       }
     } else {
       printf("error: unknown command %s\n", cmd);

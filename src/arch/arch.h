@@ -60,18 +60,18 @@ typedef enum {
 
 typedef struct {
   arch_plan_kind kind;
-  uint8_t len;     /* length of the original instruction */
-  uint8_t op;      /* EMULATE: which operation (private to the arch file) */
-  uint8_t reg;     /* EMULATE: register number, or condition code */
-  uint16_t imm;    /* EMULATE: ret imm16 */
-  uint64_t target; /* EMULATE: absolute branch target */
+  uint8_t len;                     /* length of the original instruction */
+  uint8_t op;                      /* EMULATE: which operation (private to the arch file) */
+  uint8_t reg;                     /* EMULATE: register number, or condition code */
+  uint16_t imm;                    /* EMULATE: ret imm16 */
+  uint64_t target;                 /* EMULATE: absolute branch target */
   uint8_t insn[ARCH_MAX_INSN_LEN]; /* the original bytes */
-  uint8_t resume_next; /* EMULATE: what follows the int3 byte does what the
+  uint8_t resume_next;             /* EMULATE: what follows the int3 byte does what the
                           instruction does (endbr64's 0f 1e fa is a hint nop, a
                           nop's next instruction follows it): a hit goes on from
                           where the trap left the pc, no register written */
-  int disp_off;    /* DISPLACE: offset of a RIP-relative disp32, -1 if none */
-  uint64_t disp_target; /* DISPLACE: the absolute address it designates */
+  int disp_off;                    /* DISPLACE: offset of a RIP-relative disp32, -1 if none */
+  uint64_t disp_target;            /* DISPLACE: the absolute address it designates */
 } arch_plan;
 
 /* Decodes the original bytes of the instruction at pc. Never fails: an
@@ -142,13 +142,13 @@ size_t arch_go_prologue(const uint8_t *code, size_t avail);
 typedef enum { ARCH_SDT_REG, ARCH_SDT_MEM, ARCH_SDT_IMM } arch_sdt_kind;
 typedef struct {
   arch_sdt_kind kind;
-  int reg;        /* REG: register index (arch_reg_get); MEM: base, -1 none */
-  int shift;      /* REG: 8 for %ah..%dh */
-  int index;      /* MEM: index register, -1 none */
-  int scale;      /* MEM: 1, 2, 4, 8 */
-  int rip;        /* MEM: relative to %rip: sym holds the symbol */
-  int64_t disp;   /* MEM: displacement; IMM: the value */
-  char sym[128];  /* MEM: symbol of a symbol-relative operand, "" none */
+  int reg;       /* REG: register index (arch_reg_get); MEM: base, -1 none */
+  int shift;     /* REG: 8 for %ah..%dh */
+  int index;     /* MEM: index register, -1 none */
+  int scale;     /* MEM: 1, 2, 4, 8 */
+  int rip;       /* MEM: relative to %rip: sym holds the symbol */
+  int64_t disp;  /* MEM: displacement; IMM: the value */
+  char sym[128]; /* MEM: symbol of a symbol-relative operand, "" none */
 } arch_sdt_operand;
 /* Parses one operand of `len` bytes; 0, or -1 when it is not one. */
 int arch_sdt_parse(const char *s, size_t len, arch_sdt_operand *op);
@@ -182,10 +182,10 @@ typedef struct {
 } arch_scalar;
 
 typedef struct {
-  int in_memory;         /* on the stack: at sp + stack_offset at entry */
+  int in_memory; /* on the stack: at sp + stack_offset at entry */
   uint64_t stack_offset;
-  int indirect;          /* the register (or stack slot) holds the object's address */
-  int npieces;           /* else: eightbyte i is in DWARF register piece[i].dwreg */
+  int indirect; /* the register (or stack slot) holds the object's address */
+  int npieces;  /* else: eightbyte i is in DWARF register piece[i].dwreg */
   struct {
     int dwreg;
     uint32_t offset, size;
@@ -219,15 +219,15 @@ int arch_float_arg_reg(int n);
 #define ARCH_RELOC_MAX 8 /* instructions displaced at most */
 
 typedef struct {
-  uint8_t off, len;  /* where the instruction was, from the site */
-  uint8_t kind;      /* private to the arch file */
-  int8_t disp_off;   /* offset of a RIP-relative disp32, -1 if none */
-  uint64_t target;   /* its RIP-relative or branch target, absolute */
+  uint8_t off, len; /* where the instruction was, from the site */
+  uint8_t kind;     /* private to the arch file */
+  int8_t disp_off;  /* offset of a RIP-relative disp32, -1 if none */
+  uint64_t target;  /* its RIP-relative or branch target, absolute */
 } arch_reloc_insn;
 
 typedef struct {
-  uint8_t len;                 /* bytes displaced (>= ARCH_JUMP_LEN) */
-  uint8_t n;                   /* instructions displaced */
+  uint8_t len; /* bytes displaced (>= ARCH_JUMP_LEN) */
+  uint8_t n;   /* instructions displaced */
   uint8_t orig[ARCH_RELOC_MAX * ARCH_MAX_INSN_LEN];
   arch_reloc_insn insn[ARCH_RELOC_MAX];
 } arch_reloc;
@@ -259,13 +259,30 @@ int arch_jump(uint64_t site, uint64_t to, uint8_t out[ARCH_JUMP_LEN]);
 typedef enum {
   ARCH_X_CONST, /* push imm */
   ARCH_X_REG,   /* push register imm (arch_reg_get index) as at the probe */
-  ARCH_X_TID, ARCH_X_PID,
-  ARCH_X_LOAD,  /* pop an address, push the imm bytes (1, 2, 4, 8) there, zero-extended */
-  ARCH_X_SEXT,  /* sign-extend the top from imm bytes */
-  ARCH_X_NEG, ARCH_X_BNOT, ARCH_X_NOT, ARCH_X_BOOL,
-  ARCH_X_ADD, ARCH_X_SUB, ARCH_X_MUL, ARCH_X_DIV, ARCH_X_MOD,
-  ARCH_X_BAND, ARCH_X_BOR, ARCH_X_BXOR, ARCH_X_SHL, ARCH_X_SHR,
-  ARCH_X_EQ, ARCH_X_NE, ARCH_X_LT, ARCH_X_LE, ARCH_X_GT, ARCH_X_GE,
+  ARCH_X_TID,
+  ARCH_X_PID,
+  ARCH_X_LOAD, /* pop an address, push the imm bytes (1, 2, 4, 8) there, zero-extended */
+  ARCH_X_SEXT, /* sign-extend the top from imm bytes */
+  ARCH_X_NEG,
+  ARCH_X_BNOT,
+  ARCH_X_NOT,
+  ARCH_X_BOOL,
+  ARCH_X_ADD,
+  ARCH_X_SUB,
+  ARCH_X_MUL,
+  ARCH_X_DIV,
+  ARCH_X_MOD,
+  ARCH_X_BAND,
+  ARCH_X_BOR,
+  ARCH_X_BXOR,
+  ARCH_X_SHL,
+  ARCH_X_SHR,
+  ARCH_X_EQ,
+  ARCH_X_NE,
+  ARCH_X_LT,
+  ARCH_X_LE,
+  ARCH_X_GT,
+  ARCH_X_GE,
   ARCH_X_JFALSE, /* top == 0: jump to label imm keeping it, else pop */
   ARCH_X_JTRUE,  /* top != 0: make it 1 and jump to label imm, else pop */
   ARCH_X_LABEL,  /* label imm */
@@ -299,9 +316,9 @@ typedef struct {
   size_t ncond;
   const arch_xop *value; /* HIST */
   size_t nvalue;
-  uint64_t slot;   /* counter, histogram or ring header, in the tracee */
-  uint32_t tag;    /* ENTRY: written in each record */
-  uint8_t nargs;   /* ENTRY: arguments recorded, 0..ARCH_ENTRY_ARGS */
+  uint64_t slot; /* counter, histogram or ring header, in the tracee */
+  uint32_t tag;  /* ENTRY: written in each record */
+  uint8_t nargs; /* ENTRY: arguments recorded, 0..ARCH_ENTRY_ARGS */
 } arch_probe_op;
 
 /* A ring of entry records (Vyukov's bounded queue: a producer reserves a
@@ -314,26 +331,26 @@ typedef struct {
   uint64_t seq;
   uint64_t cycles; /* arch_cycles() when written */
   uint32_t tid, tag;
-  uint64_t ret;    /* the return address */
+  uint64_t ret; /* the return address */
   uint64_t args[ARCH_ENTRY_ARGS];
   uint64_t pad[3];
-} arch_entry;      /* 128 bytes: a cell's index << 7 is its offset */
+} arch_entry; /* 128 bytes: a cell's index << 7 is its offset */
 _Static_assert(sizeof(arch_entry) == 128, "arch_entry is 128 bytes");
 typedef struct {
   uint64_t head, pad0[7];
-  uint64_t drops, pad1[7];  /* records lost to a full ring */
-  uint64_t mask, pad2[7];   /* cells - 1 (a power of two) */
-} arch_ring_header;         /* the cells follow */
+  uint64_t drops, pad1[7]; /* records lost to a full ring */
+  uint64_t mask, pad2[7];  /* cells - 1 (a power of two) */
+} arch_ring_header;        /* the cells follow */
 
 /* Where the trampoline finds what the engine keeps for it. */
 typedef struct {
-  uint64_t site;      /* where the jump is */
-  uint64_t func;      /* the function's address: rip in expressions, the trap's pc */
-  int go_abi;         /* arguments of ENTRY records by Go's register ABI */
-  int save_flags;     /* flags may be live at the site (not a function entry) */
-  int glibc_tid;      /* the thread's tid is glibc's, in its TCB (else gettid) */
+  uint64_t site;         /* where the jump is */
+  uint64_t func;         /* the function's address: rip in expressions, the trap's pc */
+  int go_abi;            /* arguments of ENTRY records by Go's register ABI */
+  int save_flags;        /* flags may be live at the site (not a function entry) */
+  int glibc_tid;         /* the thread's tid is glibc's, in its TCB (else gettid) */
   uint64_t private_page; /* per-address-space words: vfork exclusions (ARCH_PRIV_*) */
-  uint64_t owner;     /* the tracer's robust futex word: 0 or OWNER_DIED, no trap */
+  uint64_t owner;        /* the tracer's robust futex word: 0 or OWNER_DIED, no trap */
   const arch_reloc *reloc;
   const arch_probe_op *ops;
   size_t nops;
@@ -350,15 +367,15 @@ typedef struct {
 #define ARCH_TRAMP_GUARDS 64
 typedef struct {
   size_t len;
-  uint32_t trap[ARCH_TRAMP_TRAPS];    /* per TRAP op (in op order): where its int3 goes (an endbr64) */
+  uint32_t trap[ARCH_TRAMP_TRAPS]; /* per TRAP op (in op order): where its int3 goes (an endbr64) */
   size_t ntraps;
-  uint32_t guard[ARCH_TRAMP_GUARDS];  /* loads that may fault, and where to go on */
+  uint32_t guard[ARCH_TRAMP_GUARDS]; /* loads that may fault, and where to go on */
   uint32_t guard_fix[ARCH_TRAMP_GUARDS];
   size_t nguards;
   uint32_t body_lo, body_hi; /* a thread in [lo, hi) may leave for exit_at (rsp = rbx first when frame) */
   uint32_t exit_at;
-  int frame;                 /* the body keeps its frame in rbx */
-  uint32_t reloc_at;         /* the relocated instructions */
+  int frame;                          /* the body keeps its frame in rbx */
+  uint32_t reloc_at;                  /* the relocated instructions */
   uint32_t reloc_off[ARCH_RELOC_MAX]; /* each one's offset in the copy */
 } arch_tramp_layout;
 

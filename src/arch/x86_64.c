@@ -6,10 +6,12 @@
 #include <string.h>
 
 /* The seed's register order; each entry is a field of user_regs_struct. */
+// clang-format off
 #define REGS(X) \
   X(rax) X(rbx) X(rcx) X(rdx) X(rsi) X(rdi) X(rbp) X(rsp) \
   X(r8) X(r9) X(r10) X(r11) X(r12) X(r13) X(r14) X(r15) \
   X(rip) X(eflags) X(cs) X(ss) X(ds) X(es) X(fs) X(gs)
+// clang-format on
 
 #define NAME(r) #r,
 #define OFFSET(r) offsetof(arch_regs, r),
@@ -19,9 +21,7 @@ static const size_t reg_offsets[] = {REGS(OFFSET)};
 
 int arch_nregs(void) { return NREGS; }
 
-const char *arch_reg_name(int idx) {
-  return idx >= 0 && idx < NREGS ? reg_names[idx] : NULL;
-}
+const char *arch_reg_name(int idx) { return idx >= 0 && idx < NREGS ? reg_names[idx] : NULL; }
 
 int arch_reg_index(const char *name) {
   for (int i = 0; i < NREGS; i++)
@@ -35,18 +35,14 @@ uint64_t arch_reg_get(const arch_regs *r, int idx) {
   return v;
 }
 
-void arch_reg_set(arch_regs *r, int idx, uint64_t v) {
-  memcpy((char *)r + reg_offsets[idx], &v, sizeof v);
-}
+void arch_reg_set(arch_regs *r, int idx, uint64_t v) { memcpy((char *)r + reg_offsets[idx], &v, sizeof v); }
 
 uint64_t arch_pc(const arch_regs *r) { return r->rip; }
 void arch_set_pc(arch_regs *r, uint64_t pc) { r->rip = pc; }
 uint64_t arch_sp(const arch_regs *r) { return r->rsp; }
 void arch_set_sp(arch_regs *r, uint64_t sp) { r->rsp = sp; }
 
-uint64_t arch_breakpoint_addr(uint64_t pc_after_trap) {
-  return pc_after_trap - ARCH_BREAKPOINT_LEN;
-}
+uint64_t arch_breakpoint_addr(uint64_t pc_after_trap) { return pc_after_trap - ARCH_BREAKPOINT_LEN; }
 
 int arch_arg(const arch_regs *r, int n, uint64_t *v, uint64_t *stack_addr) {
   switch (n) {

@@ -8,12 +8,11 @@
 
 /* DWARF numbers 0..16 of the psABI (figure 3.36) as user_regs_struct fields. */
 static const size_t gp_offsets[17] = {
-    offsetof(arch_regs, rax), offsetof(arch_regs, rdx), offsetof(arch_regs, rcx),
-    offsetof(arch_regs, rbx), offsetof(arch_regs, rsi), offsetof(arch_regs, rdi),
-    offsetof(arch_regs, rbp), offsetof(arch_regs, rsp), offsetof(arch_regs, r8),
-    offsetof(arch_regs, r9),  offsetof(arch_regs, r10), offsetof(arch_regs, r11),
-    offsetof(arch_regs, r12), offsetof(arch_regs, r13), offsetof(arch_regs, r14),
-    offsetof(arch_regs, r15), offsetof(arch_regs, rip)};
+    offsetof(arch_regs, rax), offsetof(arch_regs, rdx), offsetof(arch_regs, rcx), offsetof(arch_regs, rbx),
+    offsetof(arch_regs, rsi), offsetof(arch_regs, rdi), offsetof(arch_regs, rbp), offsetof(arch_regs, rsp),
+    offsetof(arch_regs, r8),  offsetof(arch_regs, r9),  offsetof(arch_regs, r10), offsetof(arch_regs, r11),
+    offsetof(arch_regs, r12), offsetof(arch_regs, r13), offsetof(arch_regs, r14), offsetof(arch_regs, r15),
+    offsetof(arch_regs, rip)};
 
 void arch_xmm_get(const arch_fpregs *f, int n, uint8_t out[16]) {
   memcpy(out, (const uint8_t *)f->xmm_space + 16 * n, 16);
@@ -67,8 +66,10 @@ static int classify(uint64_t size, const arch_scalar *sc, size_t n, int cls[2]) 
   if (size == 0 || size > 16) return 0;
   for (size_t i = 0; i < n; i++) {
     if (sc[i].kind == ARCH_SCALAR_X87) return 0;
-    if (sc[i].offset % (sc[i].size ? sc[i].size : 1) != 0 && sc[i].size <= 8) return 0; /* unaligned (packed) */
-    for (uint64_t b = sc[i].offset / 8; b <= (sc[i].offset + (sc[i].size ? sc[i].size : 1) - 1) / 8 && b < 2; b++) {
+    if (sc[i].offset % (sc[i].size ? sc[i].size : 1) != 0 && sc[i].size <= 8)
+      return 0; /* unaligned (packed) */
+    for (uint64_t b = sc[i].offset / 8; b <= (sc[i].offset + (sc[i].size ? sc[i].size : 1) - 1) / 8 && b < 2;
+         b++) {
       int c = sc[i].kind == ARCH_SCALAR_FLOAT ? C_SSE : C_INTEGER;
       if (cls[b] == C_NONE || c == C_INTEGER) cls[b] = c;
     }
@@ -115,8 +116,10 @@ void arch_arg_place(arch_argstate *s, uint64_t size, const arch_scalar *sc, size
   }
   int need_int = 0, need_sse = 0, words = size > 8 ? 2 : 1;
   for (int b = 0; b < words; b++) {
-    if (cls[b] == C_INTEGER) need_int++;
-    else need_sse++;
+    if (cls[b] == C_INTEGER)
+      need_int++;
+    else
+      need_sse++;
   }
   if (s->nint + need_int > 6 || s->nsse + need_sse > 8) {
     on_stack(s, size, out, align16);

@@ -30,9 +30,8 @@ static int is_reg(const ZydisDecodedOperand *o, ZydisRegister r) {
 /* [g + 16]: g.stackguard0, with g in r14 (ABIInternal) or in the register
  * loaded from thread-local storage (ABI0, Go before 1.17). */
 static int is_stackguard(const ZydisDecodedOperand *o, ZydisRegister g) {
-  return o->type == ZYDIS_OPERAND_TYPE_MEMORY && o->mem.base == g &&
-         o->mem.index == ZYDIS_REGISTER_NONE && o->mem.disp.value == 16 &&
-         o->mem.segment != ZYDIS_REGISTER_FS;
+  return o->type == ZYDIS_OPERAND_TYPE_MEMORY && o->mem.base == g && o->mem.index == ZYDIS_REGISTER_NONE &&
+         o->mem.disp.value == 16 && o->mem.segment != ZYDIS_REGISTER_FS;
 }
 
 /* The forms, by frame size (obj6.go's stacksplit):
@@ -83,10 +82,8 @@ size_t arch_go_prologue(const uint8_t *code, size_t avail) {
         continue;
       }
       return 0;
-    case ZYDIS_MNEMONIC_JBE:
-      return compared ? off : 0;
-    default:
-      return 0;
+    case ZYDIS_MNEMONIC_JBE: return compared ? off : 0;
+    default: return 0;
     }
   }
   return 0;

@@ -9,13 +9,13 @@
 #include "arch.h"
 
 enum {
-  OP_NOP,   /* endbr64, nop: pc += len */
-  OP_PUSH,  /* push reg */
+  OP_NOP,  /* endbr64, nop: pc += len */
+  OP_PUSH, /* push reg */
   OP_MOV_RSP_RBP,
-  OP_CALL,  /* call rel32 */
-  OP_JMP,   /* jmp rel8/rel32 */
-  OP_JCC,   /* jcc rel8/rel32, reg = condition code */
-  OP_RET,   /* ret [imm16] */
+  OP_CALL, /* call rel32 */
+  OP_JMP,  /* jmp rel8/rel32 */
+  OP_JCC,  /* jcc rel8/rel32, reg = condition code */
+  OP_RET,  /* ret [imm16] */
 };
 
 /* The 16 general registers in encoding order, as user_regs_struct fields. */
@@ -121,16 +121,14 @@ void arch_plan_insn(const uint8_t *insn, size_t avail, uint64_t pc, arch_plan *o
   out->len = ins.length;
   if (plan_by_bytes(insn, ins.length, pc, out)) return;
   switch (ins.meta.category) {
-  case ZYDIS_CATEGORY_CALL:   /* would push the copy's address */
+  case ZYDIS_CATEGORY_CALL:    /* would push the copy's address */
   case ZYDIS_CATEGORY_COND_BR: /* loop/jrcxz and prefixed forms */
   case ZYDIS_CATEGORY_UNCOND_BR:
   case ZYDIS_CATEGORY_RET:
   case ZYDIS_CATEGORY_SYSTEM:
   case ZYDIS_CATEGORY_INTERRUPT:
-  case ZYDIS_CATEGORY_SYSCALL:
-    return;
-  default:
-    break;
+  case ZYDIS_CATEGORY_SYSCALL: return;
+  default: break;
   }
   if ((ins.attributes & ZYDIS_ATTRIB_IS_RELATIVE) && ins.raw.disp.size == 0) return;
   for (int i = 0; i < ins.operand_count; i++) {
@@ -178,9 +176,7 @@ static int condition(uint8_t cc, uint64_t fl) {
 int arch_emulate(const arch_plan *pl, uint64_t pc, arch_regs *r, const arch_mem *m) {
   uint64_t v;
   switch (pl->op) {
-  case OP_NOP:
-    r->rip = pc + pl->len;
-    return 0;
+  case OP_NOP: r->rip = pc + pl->len; return 0;
   case OP_MOV_RSP_RBP:
     r->rbp = r->rsp;
     r->rip = pc + pl->len;
@@ -197,18 +193,13 @@ int arch_emulate(const arch_plan *pl, uint64_t pc, arch_regs *r, const arch_mem 
     r->rsp -= 8;
     r->rip = pl->target;
     return 0;
-  case OP_JMP:
-    r->rip = pl->target;
-    return 0;
-  case OP_JCC:
-    r->rip = condition(pl->reg, r->eflags) ? pl->target : pc + pl->len;
-    return 0;
+  case OP_JMP: r->rip = pl->target; return 0;
+  case OP_JCC: r->rip = condition(pl->reg, r->eflags) ? pl->target : pc + pl->len; return 0;
   case OP_RET:
     if (m->read(m->ctx, r->rsp, &v, 8) < 0) return -1;
     r->rsp += 8 + pl->imm;
     r->rip = v;
     return 0;
-  default:
-    return -1;
+  default: return -1;
   }
 }

@@ -54,7 +54,7 @@ int arch_reloc_plan(const uint8_t *code, size_t avail, uint64_t site, arch_reloc
     ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
     if (decode(code + off, avail - off, &ins, ops) < 0) {
       *why = off + ARCH_MAX_INSN_LEN > avail ? "the function is shorter than the jump"
-                                               : "an instruction Zydis cannot decode";
+                                             : "an instruction Zydis cannot decode";
       return -1;
     }
     arch_reloc_insn *ri = &r->insn[r->n];
@@ -95,9 +95,7 @@ int arch_reloc_plan(const uint8_t *code, size_t avail, uint64_t site, arch_reloc
       }
       if (relative && !is_mem) ri->kind = RK_CALL;
       break;
-    case ZYDIS_CATEGORY_RET:
-      terminal = true;
-      break;
+    case ZYDIS_CATEGORY_RET: terminal = true; break;
     default:
       if (ins.mnemonic == ZYDIS_MNEMONIC_XBEGIN) {
         *why = "an xbegin among the first bytes";
@@ -152,8 +150,9 @@ int arch_scan_function(const uint8_t *code, size_t len, uint64_t start, uint64_t
     }
     uint64_t target;
     int is_mem = 0;
-    bool branch = ins.meta.category == ZYDIS_CATEGORY_UNCOND_BR || ins.meta.category == ZYDIS_CATEGORY_COND_BR ||
-                  ins.meta.category == ZYDIS_CATEGORY_CALL || ins.mnemonic == ZYDIS_MNEMONIC_XBEGIN;
+    bool branch = ins.meta.category == ZYDIS_CATEGORY_UNCOND_BR ||
+                  ins.meta.category == ZYDIS_CATEGORY_COND_BR || ins.meta.category == ZYDIS_CATEGORY_CALL ||
+                  ins.mnemonic == ZYDIS_MNEMONIC_XBEGIN;
     if (branch && rel_target(&ins, ops, pc, &target, &is_mem) && !is_mem && target > lo && target < hi) {
       *why = "a branch of the function lands inside the patched bytes";
       return -1;
@@ -193,11 +192,11 @@ int arch_jump(uint64_t site, uint64_t to, uint8_t out[ARCH_JUMP_LEN]) {
  * calls this), then the jump back to the instruction after them; a call
  * out of rel32 reach goes through a literal after that jump. Returns the
  * length, -1 with *why. offs[i]: each instruction's place in the copy. */
-int x86_reloc_emit(const arch_reloc *r, uint64_t site, uint64_t at, uint8_t *out, size_t cap,
-                   uint32_t *offs, const char **why) {
+int x86_reloc_emit(const arch_reloc *r, uint64_t site, uint64_t at, uint8_t *out, size_t cap, uint32_t *offs,
+                   const char **why) {
   size_t n = 0;
   struct {
-    size_t disp_at;   /* the disp32 of a call *lit(%rip) */
+    size_t disp_at; /* the disp32 of a call *lit(%rip) */
     uint64_t target;
   } lits[ARCH_RELOC_MAX];
   int nlits = 0;

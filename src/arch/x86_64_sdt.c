@@ -15,13 +15,12 @@ typedef struct {
 } subreg;
 
 static const subreg subregs[] = {
-    {"eax", "rax", 0}, {"ebx", "rbx", 0}, {"ecx", "rcx", 0}, {"edx", "rdx", 0},
-    {"esi", "rsi", 0}, {"edi", "rdi", 0}, {"ebp", "rbp", 0}, {"esp", "rsp", 0},
-    {"ax", "rax", 0},  {"bx", "rbx", 0},  {"cx", "rcx", 0},  {"dx", "rdx", 0},
-    {"si", "rsi", 0},  {"di", "rdi", 0},  {"bp", "rbp", 0},  {"sp", "rsp", 0},
-    {"al", "rax", 0},  {"bl", "rbx", 0},  {"cl", "rcx", 0},  {"dl", "rdx", 0},
-    {"sil", "rsi", 0}, {"dil", "rdi", 0}, {"bpl", "rbp", 0}, {"spl", "rsp", 0},
-    {"ah", "rax", 8},  {"bh", "rbx", 8},  {"ch", "rcx", 8},  {"dh", "rdx", 8},
+    {"eax", "rax", 0}, {"ebx", "rbx", 0}, {"ecx", "rcx", 0}, {"edx", "rdx", 0}, {"esi", "rsi", 0},
+    {"edi", "rdi", 0}, {"ebp", "rbp", 0}, {"esp", "rsp", 0}, {"ax", "rax", 0},  {"bx", "rbx", 0},
+    {"cx", "rcx", 0},  {"dx", "rdx", 0},  {"si", "rsi", 0},  {"di", "rdi", 0},  {"bp", "rbp", 0},
+    {"sp", "rsp", 0},  {"al", "rax", 0},  {"bl", "rbx", 0},  {"cl", "rcx", 0},  {"dl", "rdx", 0},
+    {"sil", "rsi", 0}, {"dil", "rdi", 0}, {"bpl", "rbp", 0}, {"spl", "rsp", 0}, {"ah", "rax", 8},
+    {"bh", "rbx", 8},  {"ch", "rcx", 8},  {"dh", "rdx", 8},
 };
 
 /* "%r9d" -> index of r9; -1 when unknown. */
@@ -140,15 +139,13 @@ int arch_sdt_parse(const char *s, size_t len, arch_sdt_operand *op) {
 
 uint64_t arch_sdt_value(const arch_regs *r, const arch_sdt_operand *op) {
   switch (op->kind) {
-  case ARCH_SDT_REG:
-    return arch_reg_get(r, op->reg) >> op->shift;
+  case ARCH_SDT_REG: return arch_reg_get(r, op->reg) >> op->shift;
   case ARCH_SDT_MEM: {
     uint64_t a = (uint64_t)op->disp;
     if (op->reg >= 0) a += arch_reg_get(r, op->reg);
     if (op->index >= 0) a += arch_reg_get(r, op->index) * (uint64_t)op->scale;
     return a;
   }
-  default:
-    return (uint64_t)op->disp;
+  default: return (uint64_t)op->disp;
   }
 }

@@ -63,7 +63,8 @@ static ZydisEncoderOperand M(ZydisRegister base, int64_t disp, int size) {
   return MX(base, ZYDIS_REGISTER_NONE, 0, disp, size);
 }
 
-static void ins(as_t *a, ZydisMnemonic m, int n, const ZydisEncoderOperand *ops, ZydisInstructionAttributes pfx) {
+static void ins(as_t *a, ZydisMnemonic m, int n, const ZydisEncoderOperand *ops,
+                ZydisInstructionAttributes pfx) {
   if (a->err) return;
   ZydisEncoderRequest req;
   memset(&req, 0, sizeof req);
@@ -94,7 +95,9 @@ static void lock2(as_t *a, ZydisMnemonic m, ZydisEncoderOperand x, ZydisEncoderO
   ZydisEncoderOperand o[2] = {x, y};
   ins(a, m, 2, o, ZYDIS_ATTRIB_HAS_LOCK);
 }
-static void lock1(as_t *a, ZydisMnemonic m, ZydisEncoderOperand x) { ins(a, m, 1, &x, ZYDIS_ATTRIB_HAS_LOCK); }
+static void lock1(as_t *a, ZydisMnemonic m, ZydisEncoderOperand x) {
+  ins(a, m, 1, &x, ZYDIS_ATTRIB_HAS_LOCK);
+}
 
 static int new_label(as_t *a) {
   if (a->nlabels == MAXLABELS) {
@@ -274,8 +277,10 @@ static void divide(expr_t *e, bool mod) {
   jump(a, ZYDIS_MNEMONIC_JZ, e->fail);
   i2(a, ZYDIS_MNEMONIC_CMP, R(rcx), I(-1)); /* mininteger // -1 would trap */
   jump(a, ZYDIS_MNEMONIC_JNZ, normal);
-  if (mod) i2(a, ZYDIS_MNEMONIC_XOR, R(ZYDIS_REGISTER_EAX), R(ZYDIS_REGISTER_EAX));
-  else i1(a, ZYDIS_MNEMONIC_NEG, R(rax));
+  if (mod)
+    i2(a, ZYDIS_MNEMONIC_XOR, R(ZYDIS_REGISTER_EAX), R(ZYDIS_REGISTER_EAX));
+  else
+    i1(a, ZYDIS_MNEMONIC_NEG, R(rax));
   jump(a, ZYDIS_MNEMONIC_JMP, done);
   place(a, normal);
   i0(a, ZYDIS_MNEMONIC_CQO);
@@ -286,8 +291,10 @@ static void divide(expr_t *e, bool mod) {
   i2(a, ZYDIS_MNEMONIC_MOV, R(r11), R(rdx));
   i2(a, ZYDIS_MNEMONIC_XOR, R(r11), R(rcx));
   jump(a, ZYDIS_MNEMONIC_JNS, exact);
-  if (mod) i2(a, ZYDIS_MNEMONIC_ADD, R(rdx), R(rcx));
-  else i1(a, ZYDIS_MNEMONIC_DEC, R(rax));
+  if (mod)
+    i2(a, ZYDIS_MNEMONIC_ADD, R(rdx), R(rcx));
+  else
+    i1(a, ZYDIS_MNEMONIC_DEC, R(rax));
   place(a, exact);
   if (mod) i2(a, ZYDIS_MNEMONIC_MOV, R(rax), R(rdx));
   place(a, done);
@@ -381,9 +388,12 @@ static void compile(as_t *a, const ctx_t *c, const arch_xop *ops, size_t n, int 
       break;
     case ARCH_X_LOAD: load(&e, (int)o->imm); break;
     case ARCH_X_SEXT:
-      if (o->imm == 1) i2(a, ZYDIS_MNEMONIC_MOVSX, R(rax), R(ZYDIS_REGISTER_AL));
-      else if (o->imm == 2) i2(a, ZYDIS_MNEMONIC_MOVSX, R(rax), R(ZYDIS_REGISTER_AX));
-      else if (o->imm == 4) i2(a, ZYDIS_MNEMONIC_MOVSXD, R(rax), R(ZYDIS_REGISTER_EAX));
+      if (o->imm == 1)
+        i2(a, ZYDIS_MNEMONIC_MOVSX, R(rax), R(ZYDIS_REGISTER_AL));
+      else if (o->imm == 2)
+        i2(a, ZYDIS_MNEMONIC_MOVSX, R(rax), R(ZYDIS_REGISTER_AX));
+      else if (o->imm == 4)
+        i2(a, ZYDIS_MNEMONIC_MOVSXD, R(rax), R(ZYDIS_REGISTER_EAX));
       break;
     case ARCH_X_NEG: i1(a, ZYDIS_MNEMONIC_NEG, R(rax)); break;
     case ARCH_X_BNOT: i1(a, ZYDIS_MNEMONIC_NOT, R(rax)); break;
@@ -392,18 +402,53 @@ static void compile(as_t *a, const ctx_t *c, const arch_xop *ops, size_t n, int 
       i2(a, ZYDIS_MNEMONIC_TEST, R(rax), R(rax));
       set_flag(a, o->op == ARCH_X_NOT ? ZYDIS_MNEMONIC_SETZ : ZYDIS_MNEMONIC_SETNZ);
       break;
-    case ARCH_X_ADD: binary(&e); i2(a, ZYDIS_MNEMONIC_ADD, R(rax), R(rcx)); break;
-    case ARCH_X_SUB: binary(&e); i2(a, ZYDIS_MNEMONIC_SUB, R(rax), R(rcx)); break;
-    case ARCH_X_MUL: binary(&e); i2(a, ZYDIS_MNEMONIC_IMUL, R(rax), R(rcx)); break;
-    case ARCH_X_BAND: binary(&e); i2(a, ZYDIS_MNEMONIC_AND, R(rax), R(rcx)); break;
-    case ARCH_X_BOR: binary(&e); i2(a, ZYDIS_MNEMONIC_OR, R(rax), R(rcx)); break;
-    case ARCH_X_BXOR: binary(&e); i2(a, ZYDIS_MNEMONIC_XOR, R(rax), R(rcx)); break;
-    case ARCH_X_DIV: binary(&e); divide(&e, false); break;
-    case ARCH_X_MOD: binary(&e); divide(&e, true); break;
-    case ARCH_X_SHL: binary(&e); shift(&e, false); break;
-    case ARCH_X_SHR: binary(&e); shift(&e, true); break;
-    case ARCH_X_EQ: case ARCH_X_NE: case ARCH_X_LT: case ARCH_X_LE: case ARCH_X_GT: case ARCH_X_GE: {
-      static const ZydisMnemonic set[] = {ZYDIS_MNEMONIC_SETZ, ZYDIS_MNEMONIC_SETNZ, ZYDIS_MNEMONIC_SETL,
+    case ARCH_X_ADD:
+      binary(&e);
+      i2(a, ZYDIS_MNEMONIC_ADD, R(rax), R(rcx));
+      break;
+    case ARCH_X_SUB:
+      binary(&e);
+      i2(a, ZYDIS_MNEMONIC_SUB, R(rax), R(rcx));
+      break;
+    case ARCH_X_MUL:
+      binary(&e);
+      i2(a, ZYDIS_MNEMONIC_IMUL, R(rax), R(rcx));
+      break;
+    case ARCH_X_BAND:
+      binary(&e);
+      i2(a, ZYDIS_MNEMONIC_AND, R(rax), R(rcx));
+      break;
+    case ARCH_X_BOR:
+      binary(&e);
+      i2(a, ZYDIS_MNEMONIC_OR, R(rax), R(rcx));
+      break;
+    case ARCH_X_BXOR:
+      binary(&e);
+      i2(a, ZYDIS_MNEMONIC_XOR, R(rax), R(rcx));
+      break;
+    case ARCH_X_DIV:
+      binary(&e);
+      divide(&e, false);
+      break;
+    case ARCH_X_MOD:
+      binary(&e);
+      divide(&e, true);
+      break;
+    case ARCH_X_SHL:
+      binary(&e);
+      shift(&e, false);
+      break;
+    case ARCH_X_SHR:
+      binary(&e);
+      shift(&e, true);
+      break;
+    case ARCH_X_EQ:
+    case ARCH_X_NE:
+    case ARCH_X_LT:
+    case ARCH_X_LE:
+    case ARCH_X_GT:
+    case ARCH_X_GE: {
+      static const ZydisMnemonic set[] = {ZYDIS_MNEMONIC_SETZ,  ZYDIS_MNEMONIC_SETNZ,  ZYDIS_MNEMONIC_SETL,
                                           ZYDIS_MNEMONIC_SETLE, ZYDIS_MNEMONIC_SETNLE, ZYDIS_MNEMONIC_SETNL};
       binary(&e);
       i2(a, ZYDIS_MNEMONIC_CMP, R(rax), R(rcx));
@@ -479,7 +524,7 @@ static void entry(as_t *a, const ctx_t *c, const arch_probe_op *op) {
   i2(a, ZYDIS_MNEMONIC_CMP, R(rsi), R(rax));
   jump(a, ZYDIS_MNEMONIC_JZ, cas);
   i2(a, ZYDIS_MNEMONIC_SUB, R(rsi), R(rax));
-  jump(a, ZYDIS_MNEMONIC_JS, full); /* the cell still holds a record of the lap before */
+  jump(a, ZYDIS_MNEMONIC_JS, full);                /* the cell still holds a record of the lap before */
   i2(a, ZYDIS_MNEMONIC_MOV, R(rax), M(rcx, 0, 8)); /* taken meanwhile: again */
   jump(a, ZYDIS_MNEMONIC_JMP, retry);
   place(a, cas);
@@ -500,8 +545,10 @@ static void entry(as_t *a, const ctx_t *c, const arch_probe_op *op) {
   i2(a, ZYDIS_MNEMONIC_MOV, M(r9, offsetof(arch_entry, ret), 8), R(rax));
   for (int n = 1; n <= op->nargs && n <= ARCH_ENTRY_ARGS; n++) {
     int reg = c->s->go_abi ? arch_go_arg_reg(n) : arch_arg_reg(n);
-    if (reg >= 0) load_reg(a, c, reg);
-    else i2(a, ZYDIS_MNEMONIC_MOV, R(rax), M(rbx, entry_sp + 8 * (n - 6), 8)); /* C: on the stack */
+    if (reg >= 0)
+      load_reg(a, c, reg);
+    else
+      i2(a, ZYDIS_MNEMONIC_MOV, R(rax), M(rbx, entry_sp + 8 * (n - 6), 8)); /* C: on the stack */
     i2(a, ZYDIS_MNEMONIC_MOV, M(r9, (int64_t)offsetof(arch_entry, args) + 8 * (n - 1), 8), R(rax));
   }
   i2(a, ZYDIS_MNEMONIC_LEA, R(rax), M(r8, 1, 8));
@@ -618,7 +665,8 @@ int arch_tramp_emit(const arch_tramp_spec *s, uint64_t at, uint8_t *out, arch_tr
   i1(a, ZYDIS_MNEMONIC_POP, R(rax));
   jump(a, ZYDIS_MNEMONIC_JMP, skip);
   resolve(a);
-  for (size_t i = 0; i < lay->nguards && !a->err; i++) lay->guard_fix[i] = (uint32_t)a->label[lay->guard_fix[i]];
+  for (size_t i = 0; i < lay->nguards && !a->err; i++)
+    lay->guard_fix[i] = (uint32_t)a->label[lay->guard_fix[i]];
   if (a->err) {
     *why = a->err;
     return -1;

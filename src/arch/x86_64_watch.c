@@ -28,7 +28,7 @@ int arch_set_watches(pid_t tid, const arch_watch w[ARCH_NWATCH]) {
     if (ptrace(PTRACE_POKEUSER, tid, (void *)DR_OFFSET(i), (void *)(uintptr_t)w[i].addr) < 0) return -1;
     unsigned rw = w[i].kind == ARCH_WATCH_EXEC ? 0 : w[i].kind == ARCH_WATCH_WRITE ? 1 : 3;
     unsigned len = w[i].kind == ARCH_WATCH_EXEC ? 0 : len_bits(w[i].len);
-    dr7 |= 1ULL << (2 * i);                        /* local enable */
+    dr7 |= 1ULL << (2 * i); /* local enable */
     dr7 |= (unsigned long long)(rw | len << 2) << (16 + 4 * i);
   }
   if (dr7 && ptrace(PTRACE_POKEUSER, tid, (void *)DR_OFFSET(7), (void *)(uintptr_t)dr7) < 0) return -1;

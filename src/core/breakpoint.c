@@ -12,19 +12,15 @@ lt_breakpoint *lt_bp_at(const lt_process *p, uint64_t addr) {
   return hm_get(&lt_process_mem_owner(p)->breakpoints, addr);
 }
 
-int lt_has_breakpoint(const lt_process *p, uint64_t addr) {
-  return lt_bp_at(p, addr) != NULL;
-}
+int lt_has_breakpoint(const lt_process *p, uint64_t addr) { return lt_bp_at(p, addr) != NULL; }
 
 int lt_bp_insert(lt_process *p, lt_breakpoint *bp) {
   if (bp->inserted) return 0;
   uint8_t int3 = ARCH_BREAKPOINT_BYTE;
-  if (lt_mem_read_raw(p, bp->addr, &bp->orig, 1) != 1 ||
-      lt_mem_write_raw(p, bp->addr, &int3, 1) != 1) {
+  if (lt_mem_read_raw(p, bp->addr, &bp->orig, 1) != 1 || lt_mem_write_raw(p, bp->addr, &int3, 1) != 1) {
     int err = errno == EIO || errno == EFAULT ? EFAULT : errno;
-    return lt_fail(p->tracer, err, "process %d: cannot set breakpoint at 0x%llx: %s",
-                   (int)p->pid, (unsigned long long)bp->addr,
-                   err == EFAULT ? "address not mapped" : strerror(err));
+    return lt_fail(p->tracer, err, "process %d: cannot set breakpoint at 0x%llx: %s", (int)p->pid,
+                   (unsigned long long)bp->addr, err == EFAULT ? "address not mapped" : strerror(err));
   }
   bp->inserted = true;
   return 0;
@@ -48,8 +44,8 @@ int lt_bp_restore(lt_process *p, lt_breakpoint *bp) {
   if (!bp->inserted) return 0;
   rewind_threads(p, bp);
   if (lt_mem_write_raw(p, bp->addr, &bp->orig, 1) != 1)
-    return lt_fail_errno(p->tracer, "process %d: cannot remove breakpoint at 0x%llx",
-                         (int)p->pid, (unsigned long long)bp->addr);
+    return lt_fail_errno(p->tracer, "process %d: cannot remove breakpoint at 0x%llx", (int)p->pid,
+                         (unsigned long long)bp->addr);
   bp->inserted = false;
   return 0;
 }
@@ -84,8 +80,8 @@ void lt_bp_shadow(const lt_process *p, uint64_t addr, uint8_t *buf, size_t len) 
 
 int lt_check_all_stopped(lt_process *p, const char *what) {
   if (p->state == LT_PS_EXITED || p->state == LT_PS_DETACHED)
-    return lt_fail(p->tracer, LT_EMISUSE, "process %d: cannot %s: process %s", (int)p->pid,
-                   what, p->state == LT_PS_EXITED ? "exited" : "detached");
+    return lt_fail(p->tracer, LT_EMISUSE, "process %d: cannot %s: process %s", (int)p->pid, what,
+                   p->state == LT_PS_EXITED ? "exited" : "detached");
   uint64_t k;
   void *v;
   for (size_t i = 0; hm_next(&p->threads, &i, &k, &v);) {
@@ -146,8 +142,7 @@ size_t lt_forget_unmapped(lt_process *p, uint64_t **out) {
 int lt_add_breakpoint(lt_process *p, uint64_t addr) {
   if (lt_check_all_stopped(p, "add breakpoint") < 0) return -1;
   if (lt_bp_at(p, addr))
-    return lt_fail(p->tracer, LT_EMISUSE, "breakpoint already exists at PC 0x%llx",
-                   (unsigned long long)addr);
+    return lt_fail(p->tracer, LT_EMISUSE, "breakpoint already exists at PC 0x%llx", (unsigned long long)addr);
   if (check_code(p, addr) < 0) return -1; /* never an int3 into data */
   if (lt_patch_at(p, addr, 1))
     return lt_fail(p->tracer, EBUSY, "cannot set breakpoint at 0x%llx: a probe's jump is there",
@@ -167,8 +162,7 @@ int lt_add_breakpoint(lt_process *p, uint64_t addr) {
 int lt_remove_breakpoint(lt_process *p, uint64_t addr) {
   if (lt_check_all_stopped(p, "remove breakpoint") < 0) return -1;
   lt_breakpoint *bp = lt_bp_at(p, addr);
-  if (!bp)
-    return lt_fail(p->tracer, LT_EMISUSE, "no breakpoint at PC 0x%llx", (unsigned long long)addr);
+  if (!bp) return lt_fail(p->tracer, LT_EMISUSE, "no breakpoint at PC 0x%llx", (unsigned long long)addr);
   int rc = lt_bp_restore(p, bp);
   lt_process *owner = lt_process_mem_owner(p);
   hm_del(&owner->breakpoints, addr);
@@ -178,10 +172,8 @@ int lt_remove_breakpoint(lt_process *p, uint64_t addr) {
 }
 
 static int check_alive(lt_process *p) {
-  if (p->state == LT_PS_EXITED)
-    return lt_fail(p->tracer, ESRCH, "process %d has exited", (int)p->pid);
-  if (p->state == LT_PS_DETACHED)
-    return lt_fail(p->tracer, ESRCH, "process %d is detached", (int)p->pid);
+  if (p->state == LT_PS_EXITED) return lt_fail(p->tracer, ESRCH, "process %d has exited", (int)p->pid);
+  if (p->state == LT_PS_DETACHED) return lt_fail(p->tracer, ESRCH, "process %d is detached", (int)p->pid);
   return 0;
 }
 
@@ -200,7 +192,8 @@ ssize_t lt_write(lt_process *p, uint64_t addr, const void *buf, size_t len) {
   if (check_alive(p) < 0) return -1;
   if (len == 0) return 0;
   if (lt_patch_at(p, addr, len))
-    return lt_fail(p->tracer, EBUSY, "process %d: cannot write at 0x%llx: a probe's jump is there (remove the probe first)",
+    return lt_fail(p->tracer, EBUSY,
+                   "process %d: cannot write at 0x%llx: a probe's jump is there (remove the probe first)",
                    (int)p->pid, (unsigned long long)addr);
   uint8_t *copy = malloc(len);
   if (!copy) return lt_fail(p->tracer, ENOMEM, "out of memory");

@@ -213,8 +213,8 @@ static void handle_trap(lt_thread *t) {
   }
   siginfo_t si;
   bool have_si = lt_ptrace_q(p->tracer, PTRACE_GETSIGINFO, t->tid, 0, &si) == 0;
-  if (t->state == LT_SINGLE_STEPPING && have_si && si.si_code != SI_KERNEL &&
-      si.si_code != SI_USER && si.si_code != SI_TKILL) {
+  if (t->state == LT_SINGLE_STEPPING && have_si && si.si_code != SI_KERNEL && si.si_code != SI_USER &&
+      si.si_code != SI_TKILL) {
     t->cause.kind = LT_CAUSE_STOPPED;
     lt_thread_set_state(t, LT_STOPPED);
     return;
@@ -310,9 +310,7 @@ static bool is_new_process(pid_t tid) {
 
 /* Does the new process share its parent's memory (CLONE_VM)? Then our
  * int3s are its int3s: they must not be removed from "its copy". */
-static bool shares_vm(pid_t a, pid_t b) {
-  return syscall(SYS_kcmp, a, b, KCMP_VM, 0, 0) == 0;
-}
+static bool shares_vm(pid_t a, pid_t b) { return syscall(SYS_kcmp, a, b, KCMP_VM, 0, 0) == 0; }
 
 /* The thread a clone event names, made known once: an attach may have
  * met it in /proc/PID/task already, traced from birth (lifecycle.c). */
@@ -405,7 +403,8 @@ static bool syscall_wanted(const lt_process *p, uint64_t nr) {
  * shows the -ENOSYS. */
 static void skip_foreign_seccomp(lt_thread *t) {
   unsigned long data = 0;
-  if (lt_ptrace_q(t->proc->tracer, PTRACE_GETEVENTMSG, t->tid, 0, &data) < 0 || data == LT_SECCOMP_DATA) return;
+  if (lt_ptrace_q(t->proc->tracer, PTRACE_GETEVENTMSG, t->tid, 0, &data) < 0 || data == LT_SECCOMP_DATA)
+    return;
   if (lt_thread_load_regs(t) < 0) return; /* ESRCH: its exit will come */
   arch_skip_syscall(&t->regs);
   arch_set_retval(&t->regs, (uint64_t)-ENOSYS);
@@ -555,12 +554,8 @@ void lt_handle_status(lt_tracer *tr, lt_thread *t, int status) {
   int sig = WSTOPSIG(status), event = status >> 16;
   t->regs_valid = false;
   switch (event) {
-  case PTRACE_EVENT_STOP:
-    handle_event_stop(t, sig);
-    return;
-  case PTRACE_EVENT_CLONE:
-    handle_new_thread(t);
-    return;
+  case PTRACE_EVENT_STOP: handle_event_stop(t, sig); return;
+  case PTRACE_EVENT_CLONE: handle_new_thread(t); return;
   case PTRACE_EVENT_FORK:
   case PTRACE_EVENT_VFORK: {
     unsigned long child = 0;
@@ -572,23 +567,12 @@ void lt_handle_status(lt_tracer *tr, lt_thread *t, int status) {
     handle_fork(t, (pid_t)child, vfork, false, vfork);
     return;
   }
-  case PTRACE_EVENT_VFORK_DONE:
-    handle_vfork_done(t);
-    return;
-  case PTRACE_EVENT_SECCOMP:
-    handle_seccomp(t);
-    return;
-  case PTRACE_EVENT_EXEC:
-    handle_exec(t);
-    return;
-  case PTRACE_EVENT_EXIT:
-    handle_thread_exit(t);
-    return;
-  case 0:
-    break;
-  default: /* events we did not ask for */
-    lt_resume_quietly(t);
-    return;
+  case PTRACE_EVENT_VFORK_DONE: handle_vfork_done(t); return;
+  case PTRACE_EVENT_SECCOMP: handle_seccomp(t); return;
+  case PTRACE_EVENT_EXEC: handle_exec(t); return;
+  case PTRACE_EVENT_EXIT: handle_thread_exit(t); return;
+  case 0: break;
+  default: /* events we did not ask for */ lt_resume_quietly(t); return;
   }
   if (sig == (SIGTRAP | 0x80)) {
     handle_syscall(t);

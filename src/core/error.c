@@ -32,8 +32,8 @@ int lt_fail_errno(lt_tracer *tr, const char *fmt, ...) {
 }
 
 int lt_misuse_state(lt_thread *t, const char *what) {
-  return lt_fail(t->proc->tracer, LT_EMISUSE, "thread %d: cannot %s in state %s",
-                 (int)t->tid, what, lt_state_name(t->state));
+  return lt_fail(t->proc->tracer, LT_EMISUSE, "thread %d: cannot %s in state %s", (int)t->tid, what,
+                 lt_state_name(t->state));
 }
 
 void lt_error_save(const lt_tracer *tr, lt_saved_error *e) {

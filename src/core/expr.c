@@ -41,11 +41,20 @@ static void fail_at(parser *ps, size_t at, const char *fmt, ...) {
 /* The stack effect of each operation, for the depth bound. */
 static int effect(uint8_t op) {
   switch (op) {
-  case ARCH_X_CONST: case ARCH_X_REG: case ARCH_X_TID: case ARCH_X_PID: return 1;
-  case ARCH_X_LOAD: case ARCH_X_SEXT: case ARCH_X_NEG: case ARCH_X_BNOT: case ARCH_X_NOT:
-  case ARCH_X_BOOL: case ARCH_X_LABEL: return 0;
-  case ARCH_X_JFALSE: case ARCH_X_JTRUE: return -1; /* on the way on; the jump keeps it */
-  default: return -1; /* binary */
+  case ARCH_X_CONST:
+  case ARCH_X_REG:
+  case ARCH_X_TID:
+  case ARCH_X_PID: return 1;
+  case ARCH_X_LOAD:
+  case ARCH_X_SEXT:
+  case ARCH_X_NEG:
+  case ARCH_X_BNOT:
+  case ARCH_X_NOT:
+  case ARCH_X_BOOL:
+  case ARCH_X_LABEL: return 0;
+  case ARCH_X_JFALSE:
+  case ARCH_X_JTRUE: return -1; /* on the way on; the jump keeps it */
+  default: return -1;           /* binary */
   }
 }
 
@@ -190,7 +199,11 @@ static void name(parser *ps) {
   memcpy(word, s, n);
   word[n] = 0;
   ps->pos += n;
-  int size = !strcmp(word, "u8") ? 1 : !strcmp(word, "u16") ? 2 : !strcmp(word, "u32") ? 4 : !strcmp(word, "u64") ? 8 : 0;
+  int size = !strcmp(word, "u8")    ? 1
+             : !strcmp(word, "u16") ? 2
+             : !strcmp(word, "u32") ? 4
+             : !strcmp(word, "u64") ? 8
+                                    : 0;
   if (size) {
     if (!accept(ps, "[")) {
       fail_at(ps, ps->pos, "%s reads memory: write %s[address]", word, word);
@@ -231,7 +244,8 @@ static void name(parser *ps) {
     return;
   }
   if (reg >= 0) {
-    fail_at(ps, start, "register %s cannot be read by a probe (the general registers, rsp and rip can)", word);
+    fail_at(ps, start, "register %s cannot be read by a probe (the general registers, rsp and rip can)",
+            word);
     return;
   }
   fail_at(ps, start, "unknown name '%s' (arg1..arg6, a register, tid, pid, u8[..] .. u64[..])", word);
@@ -263,9 +277,12 @@ static void primary(parser *ps) {
 static void unary(parser *ps) {
   if (ps->failed) return;
   uint8_t op;
-  if (accept(ps, "not") || (peek(ps, "!") && !peek(ps, "!=") && accept(ps, "!"))) op = ARCH_X_NOT;
-  else if (accept(ps, "-")) op = ARCH_X_NEG;
-  else if (peek(ps, "~") && !peek(ps, "~=") && accept(ps, "~")) op = ARCH_X_BNOT;
+  if (accept(ps, "not") || (peek(ps, "!") && !peek(ps, "!=") && accept(ps, "!")))
+    op = ARCH_X_NOT;
+  else if (accept(ps, "-"))
+    op = ARCH_X_NEG;
+  else if (peek(ps, "~") && !peek(ps, "~=") && accept(ps, "~"))
+    op = ARCH_X_BNOT;
   else {
     primary(ps);
     return;
@@ -491,8 +508,10 @@ int lt_expr_eval(const lt_expr *e, const lt_expr_env *env, int64_t *value) {
     case ARCH_X_NOT: st[sp - 1] = st[sp - 1] == 0; break;
     case ARCH_X_BOOL: st[sp - 1] = st[sp - 1] != 0; break;
     case ARCH_X_JFALSE:
-      if (st[sp - 1] == 0) i = label_at(e, o->imm);
-      else sp--;
+      if (st[sp - 1] == 0)
+        i = label_at(e, o->imm);
+      else
+        sp--;
       break;
     case ARCH_X_JTRUE:
       if (st[sp - 1] != 0) {

@@ -19,7 +19,7 @@ static bool at_signal_stop(lt_thread *t) {
   if (t->group_stopped) return false; /* resuming it would end its job-control stop */
   if (lt_ptrace_q(t->proc->tracer, PTRACE_GETSIGINFO, t->tid, 0, &si) < 0) return false;
   if (si.si_signo != SIGTRAP) return true;
-  if (si.si_code == (SIGTRAP | 0x80)) return false; /* a syscall stop */
+  if (si.si_code == (SIGTRAP | 0x80)) return false;                 /* a syscall stop */
   if (si.si_code >> 8) return si.si_code >> 8 == PTRACE_EVENT_STOP; /* ptrace events: only an interrupt */
   return true;
 }

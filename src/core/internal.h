@@ -15,15 +15,15 @@
 /* One physical int3 per address. */
 typedef struct {
   uint64_t addr;
-  uint8_t orig;      /* the program's byte under the int3 */
+  uint8_t orig; /* the program's byte under the int3 */
   bool inserted;
-  bool planned;      /* plan holds the decoded original instruction */
-  bool nonstop;      /* a hit stops only the hitting thread */
-  bool slot_ready;   /* the out-of-line copy is written at slot */
+  bool planned;    /* plan holds the decoded original instruction */
+  bool nonstop;    /* a hit stops only the hitting thread */
+  bool slot_ready; /* the out-of-line copy is written at slot */
   arch_plan plan;
-  uint64_t slot;     /* DISPLACE: where its copy runs, 0 until needed */
-  uint64_t map_id;   /* what was mapped there when it went in (breakpoint.c) */
-  uint64_t report;   /* a probe's trap in a trampoline: the function's address,
+  uint64_t slot;   /* DISPLACE: where its copy runs, 0 until needed */
+  uint64_t map_id; /* what was mapped there when it went in (breakpoint.c) */
+  uint64_t report; /* a probe's trap in a trampoline: the function's address,
                         where its hits are reported (0: addr itself) */
 } lt_breakpoint;
 
@@ -43,32 +43,32 @@ struct lt_thread {
   lt_process *proc;
   lt_state state;
   lt_cause cause;
-  lt_breakpoint *bp;     /* the breakpoint it reported (its cause), NULL otherwise */
-  int signal;            /* delivered by the next resume */
+  lt_breakpoint *bp;      /* the breakpoint it reported (its cause), NULL otherwise */
+  int signal;             /* delivered by the next resume */
   bool interrupt_pending; /* a PTRACE_INTERRUPT not yet absorbed */
   bool regs_valid, regs_dirty;
   bool pc_ahead; /* the kernel's pc is one past the cache's: a hit whose plan
                     resumes where the trap left it (arch_plan.resume_next) */
   arch_regs regs;
-  bool in_events; /* listed in proc->events this round */
+  bool in_events;     /* listed in proc->events this round */
   bool exit_reported; /* its thread_exit event was given already */
-  bool skip_syscall; /* set rax to skip_ret at the coming syscall exit */
+  bool skip_syscall;  /* set rax to skip_ret at the coming syscall exit */
   int64_t skip_ret;
-  long sys_nr; /* the syscall in progress, from its entry stop */
+  long sys_nr;        /* the syscall in progress, from its entry stop */
   bool sys_want_exit; /* reported at a seccomp stop: resume to its exit stop */
   bool group_stopped; /* in a job-control stop (SIGSTOP from outside): resumed with PTRACE_LISTEN */
-  bool at_exec; /* stopped at its exec event: execve is complete, a syscall may be injected */
-  bool in_vfork; /* past its vfork: parked in the kernel until the child execs or exits
+  bool at_exec;       /* stopped at its exec event: execve is complete, a syscall may be injected */
+  bool in_vfork;      /* past its vfork: parked in the kernel until the child execs or exits
                     (PTRACE_EVENT_VFORK_DONE); no round waits for it */
-  bool sys_parked; /* blocked in a syscall, resumed with PTRACE_SYSCALL: it stops at the
+  bool sys_parked;    /* blocked in a syscall, resumed with PTRACE_SYSCALL: it stops at the
                       syscall's exit before running any code of its own, so rounds need
                       not interrupt it (round.c); "lazy" while its process is stopped */
-  bool has_held; /* a status of a lazy thread that came while its process was stopped */
+  bool has_held;      /* a status of a lazy thread that came while its process was stopped */
   int held_status;
   unsigned busy_streak; /* rounds it was interrupted outside a syscall (when to look again) */
-  uint64_t hit_round; /* the process's round in which it last hit a breakpoint, +1 */
-  unsigned watch_gen; /* the process's watch_gen its debug registers hold */
-  bool fpregs_valid; /* fpregs holds the registers of the stop numbered fpregs_stamp */
+  uint64_t hit_round;   /* the process's round in which it last hit a breakpoint, +1 */
+  unsigned watch_gen;   /* the process's watch_gen its debug registers hold */
+  bool fpregs_valid;    /* fpregs holds the registers of the stop numbered fpregs_stamp */
   uint64_t fpregs_stamp;
   arch_fpregs fpregs;
   bool vfork_excluded; /* its unfollowed vfork child is skipped by the trampolines (patch.c) */
@@ -88,10 +88,10 @@ struct lt_process {
   bool spawned;
   bool exited_normally;
   int exit_code, exit_signal;
-  int memfd; /* /proc/PID/mem, for writes into read-only text */
-  hashmap threads; /* tid -> lt_thread*, every thread the process knows */
+  int memfd;           /* /proc/PID/mem, for writes into read-only text */
+  hashmap threads;     /* tid -> lt_thread*, every thread the process knows */
   hashmap breakpoints; /* addr -> lt_breakpoint* */
-  lt_thread **events; /* eventful threads of this round, arrival order (decode.c) */
+  lt_thread **events;  /* eventful threads of this round, arrival order (decode.c) */
   size_t nevents, capevents;
   lt_thread **dead; /* exited threads, freed at the next cont */
   size_t ndead, capdead;
@@ -101,31 +101,31 @@ struct lt_process {
   uint64_t dwarf_stamp; /* like mods_stamp */
   lt_scratch *scratch;
   size_t nscratch;
-  uint64_t call_pad;  /* int3 where injected calls return (call.c) */
+  uint64_t call_pad; /* int3 where injected calls return (call.c) */
   arch_watch watch[ARCH_NWATCH];
   unsigned watch_gen; /* bumped at each change; threads catch up on resume */
   hashmap ifuncs;     /* IFUNC resolver address -> what it chose */
   hashmap semaphores; /* USDT semaphore address -> lutra's increments (usdt.c) */
-  bool pinned; /* holds one of the tracer's pin references */
+  bool pinned;        /* holds one of the tracer's pin references */
   bool follow_fork;
-  bool shares_memory; /* a vfork or CLONE_VM child: the int3s are mem_owner's */
-  lt_process *mem_owner; /* whose breakpoint table describes this memory (NULL: its own) */
-  bool hidden; /* a vfork child nobody follows: traced quietly until it execs or exits (round.c) */
-  bool settling; /* a round is stopping its threads (round.c) */
-  uint64_t rounds; /* all-stop rounds so far (round.c) */
-  bool dying; /* lt_kill sent SIGKILL: every stop is let go until the end */
-  bool exit_seen; /* lt_wait_any has returned its exit */
+  bool shares_memory;     /* a vfork or CLONE_VM child: the int3s are mem_owner's */
+  lt_process *mem_owner;  /* whose breakpoint table describes this memory (NULL: its own) */
+  bool hidden;            /* a vfork child nobody follows: traced quietly until it execs or exits (round.c) */
+  bool settling;          /* a round is stopping its threads (round.c) */
+  uint64_t rounds;        /* all-stop rounds so far (round.c) */
+  bool dying;             /* lt_kill sent SIGKILL: every stop is let go until the end */
+  bool exit_seen;         /* lt_wait_any has returned its exit */
   bool final_round_given; /* lt_wait_stop returned the events of the round it exited in */
   bool trace_syscalls;
-  uint8_t *sys_filter; /* NULL: every syscall */
-  bool seccomp;          /* lutra's seccomp filter is in it (seccomp.c) */
-  uint8_t *seccomp_set;  /* the syscalls it makes stop */
-  bool no_seccomp;       /* the user asked for PTRACE_SYSCALL tracing */
-  bool sys_via_seccomp;  /* the wanted syscalls all stop through the filter (set with sys_filter) */
-  bool must_follow;      /* a child that cannot be let go (seccomp filter, shared memory) */
-  uint64_t mods_stamp; /* stats.stops at the last refresh, +1 */
+  uint8_t *sys_filter;    /* NULL: every syscall */
+  bool seccomp;           /* lutra's seccomp filter is in it (seccomp.c) */
+  uint8_t *seccomp_set;   /* the syscalls it makes stop */
+  bool no_seccomp;        /* the user asked for PTRACE_SYSCALL tracing */
+  bool sys_via_seccomp;   /* the wanted syscalls all stop through the filter (set with sys_filter) */
+  bool must_follow;       /* a child that cannot be let go (seccomp filter, shared memory) */
+  uint64_t mods_stamp;    /* stats.stops at the last refresh, +1 */
   struct lt_typed *typed; /* DWARF files and function plans for typed values (typed.c) */
-  lt_probeset *probes; /* jumps, trampolines and shared memory (patch.c); NULL: none */
+  lt_probeset *probes;    /* jumps, trampolines and shared memory (patch.c); NULL: none */
   lt_process *next;
 };
 
@@ -138,7 +138,7 @@ struct lt_tracer {
   size_t norphans, caporphans;
   volatile sig_atomic_t interrupted;
   uint64_t syscalls; /* ptrace and wait calls made, for p:stats() */
-  bool debug; /* LUTRA_DEBUG set: log every wait status to stderr */
+  bool debug;        /* LUTRA_DEBUG set: log every wait status to stderr */
   /* Pinning (pin.c): the CPU shared with pinned tracees, how many hold it,
    * and the tracer's own affinity before the first. */
   int pin_cpu, pin_refs;
@@ -146,10 +146,9 @@ struct lt_tracer {
 };
 
 /* ptrace options common to every tracee */
-#define LT_PTRACE_OPTIONS                                                   \
-  (PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK |         \
-   PTRACE_O_TRACEVFORKDONE | PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT |      \
-   PTRACE_O_TRACESYSGOOD)
+#define LT_PTRACE_OPTIONS \
+  (PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACEVFORKDONE | \
+   PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT | PTRACE_O_TRACESYSGOOD)
 
 /* A raw syscall's return value that is a negated errno (Linux's rule). */
 static inline bool lt_syscall_failed(int64_t ret) { return ret < 0 && ret > -4096; }
@@ -157,10 +156,8 @@ static inline bool lt_syscall_failed(int64_t ret) { return ret < 0 && ret > -409
 /* ---- floor 1: no calls above ---------------------------------------- */
 
 /* error.c */
-int lt_fail(lt_tracer *tr, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-int lt_fail_errno(lt_tracer *tr, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+int lt_fail(lt_tracer *tr, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int lt_fail_errno(lt_tracer *tr, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int lt_misuse_state(lt_thread *t, const char *what);
 /* Keeps the tracer's error across a call whose failure is not the caller's. */
 typedef struct {
@@ -275,29 +272,29 @@ struct lt_counter {
   struct {
     lt_shmem *r;
     size_t off;
-  } *at;
+  } * at;
   size_t nat;
 };
 
 /* shmem.c: memory shared with the tracee (a memfd mapped in both), its
  * counters and histograms, and the tracer's robust owner word. */
 #define LT_SHMEM_SIZE (12u << 20)
-#define LT_SHMEM_SLOTS 4096u            /* where counters start */
+#define LT_SHMEM_SLOTS 4096u /* where counters start */
 #define LT_SHMEM_SLOTS_END (1u << 20)
-#define LT_SHMEM_RING (2u << 20)        /* the ring's header, then its cells */
+#define LT_SHMEM_RING (2u << 20) /* the ring's header, then its cells */
 #define LT_RING_CELLS 65536u
 _Static_assert(LT_SHMEM_RING + sizeof(arch_ring_header) + LT_RING_CELLS * sizeof(arch_entry) <= LT_SHMEM_SIZE,
                "the ring fits in the shared memory");
 struct lt_shmem {
-  int refs;          /* address spaces mapping it, and counters placed in it */
+  int refs; /* address spaces mapping it, and counters placed in it */
   int fd;
-  uint8_t *map;      /* the tracer's mapping */
-  uint64_t remote;   /* the tracee's */
-  size_t used;       /* slots handed out, from LT_SHMEM_SLOTS */
+  uint8_t *map;    /* the tracer's mapping */
+  uint64_t remote; /* the tracee's */
+  size_t used;     /* slots handed out, from LT_SHMEM_SLOTS */
   bool ring_ready;
-  uint64_t tail;     /* the tracer's position in the ring */
-  uint64_t lost;     /* cells reserved that no one will publish (the writer is gone) */
-  uint64_t c0;       /* arch_cycles() and lt_now() when made: records' times */
+  uint64_t tail; /* the tracer's position in the ring */
+  uint64_t lost; /* cells reserved that no one will publish (the writer is gone) */
+  uint64_t c0;   /* arch_cycles() and lt_now() when made: records' times */
   double t0;
   uint64_t c1;
   double t1;
@@ -324,9 +321,9 @@ typedef struct {
   uint64_t site, func; /* the jump's address; the function's (rip in expressions, the trap's pc) */
   arch_reloc reloc;    /* the instructions it displaces (reloc.orig, reloc.len) */
   int save_flags, go_abi;
-  uint64_t tramp;      /* the trampoline the jump leads to; 0 before the first */
+  uint64_t tramp; /* the trampoline the jump leads to; 0 before the first */
   arch_tramp_layout lay;
-  bool written;        /* the jump is in memory */
+  bool written; /* the jump is in memory */
   lt_probe **ops;
   size_t nops;
 } lt_patch;
@@ -336,30 +333,30 @@ typedef struct {
 } lt_tramp;
 struct lt_probe {
   int id;
-  int kind;          /* LT_PROBE_* */
+  int kind; /* LT_PROBE_* */
   lt_expr cond, value;
   lt_counter *counter;
-  uint64_t slot;     /* counter, histogram or ring header, in the tracee */
+  uint64_t slot; /* counter, histogram or ring header, in the tracee */
   uint32_t tag;
   int nargs;
-  uint64_t trap;     /* TRAP: its int3 in the current trampoline */
-  lt_patch *patch;   /* NULL once its address space is gone (exec) */
+  uint64_t trap;   /* TRAP: its int3 in the current trampoline */
+  lt_patch *patch; /* NULL once its address space is gone (exec) */
 };
 struct lt_probeset {
-  lt_shmem *region; /* NULL until the first probe; shared with followed forks */
+  lt_shmem *region;   /* NULL until the first probe; shared with followed forks */
   lt_shmem **retired; /* regions of address spaces an exec replaced: their rings drain */
   size_t nretired;
-  uint64_t priv;     /* the private page (arch.h, ARCH_PRIV_*) in the tracee */
+  uint64_t priv; /* the private page (arch.h, ARCH_PRIV_*) in the tracee */
   uint64_t priv_fs[ARCH_PRIV_SLOTS];
   int vfork_children; /* unfollowed vfork children alive */
   int vfork_overflow; /* of them, those with no slot in the private page */
-  int glibc_tid;     /* -1 not checked, 0, 1 (the spec's glibc_tid) */
-  hashmap patches;   /* site -> lt_patch* */
-  hashmap bytes;     /* each byte of each jump's displaced instructions -> lt_patch* */
-  hashmap guards;    /* a load that may fault -> where its thread goes on */
-  lt_tramp *tramps;  /* every trampoline written (threads may sit in any) */
+  int glibc_tid;      /* -1 not checked, 0, 1 (the spec's glibc_tid) */
+  hashmap patches;    /* site -> lt_patch* */
+  hashmap bytes;      /* each byte of each jump's displaced instructions -> lt_patch* */
+  hashmap guards;     /* a load that may fault -> where its thread goes on */
+  lt_tramp *tramps;   /* every trampoline written (threads may sit in any) */
   size_t ntramps;
-  hashmap ops;       /* id -> lt_probe* */
+  hashmap ops; /* id -> lt_probe* */
   int next_id;
 };
 /* p's probe set (its memory owner's), made on first use with `make`. */

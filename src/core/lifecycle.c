@@ -171,13 +171,17 @@ lt_process *lt_attach(lt_tracer *tr, pid_t pid) {
   }
   int up = ancestor_generations(pid);
   if (up == 1) {
-    lt_fail(tr, EPERM, "cannot attach to %d: it is lutra's parent (tracing a process that waits for lutra "
-            "freezes both)", (int)pid);
+    lt_fail(tr, EPERM,
+            "cannot attach to %d: it is lutra's parent (tracing a process that waits for lutra "
+            "freezes both)",
+            (int)pid);
     return NULL;
   }
   if (up > 1) {
-    lt_fail(tr, EPERM, "cannot attach to %d: it is an ancestor of lutra, %d generations up (tracing a process "
-            "that waits for lutra freezes both)", (int)pid, up);
+    lt_fail(tr, EPERM,
+            "cannot attach to %d: it is an ancestor of lutra, %d generations up (tracing a process "
+            "that waits for lutra freezes both)",
+            (int)pid, up);
     return NULL;
   }
   if (kill(pid, 0) < 0 && errno == ESRCH) {
@@ -257,7 +261,7 @@ static void let_go_dying(lt_tracer *tr, pid_t tid, double deadline) {
   for (;;) {
     int st;
     if (lt_wait_event(tr, tid, &st, deadline) <= 0) return; /* reaped elsewhere, or given up on */
-    if (!WIFSTOPPED(st)) return; /* its end: reaped */
+    if (!WIFSTOPPED(st)) return;                            /* its end: reaped */
     int sig = WSTOPSIG(st);
     bool deliver = (st >> 16) == 0 && sig != SIGTRAP && sig != (SIGTRAP | 0x80);
     if (lt_ptrace_q(tr, PTRACE_DETACH, tid, 0, (void *)(long)(deliver ? sig : 0)) == 0) return;
@@ -295,8 +299,10 @@ static int detach(lt_process *p) {
     if (!lt_state_is_stopped(t->state)) continue;
     lt_thread_flush_regs(t);
     if (lt_ptrace_q(p->tracer, PTRACE_DETACH, t->tid, 0, (void *)(long)t->signal) < 0) {
-      if (errno == ESRCH && dying) dying[ndying++] = t->tid;
-      else if (errno != ESRCH && rc == 0) rc = lt_fail_errno(tr, "ptrace(DETACH) thread %d", (int)t->tid);
+      if (errno == ESRCH && dying)
+        dying[ndying++] = t->tid;
+      else if (errno != ESRCH && rc == 0)
+        rc = lt_fail_errno(tr, "ptrace(DETACH) thread %d", (int)t->tid);
     }
   }
   for (size_t i = 0; i < ndying; i++) let_go_dying(tr, dying[i], lt_now() + 5);
@@ -336,10 +342,8 @@ int lt_detach(lt_process *p) {
 int lt_kill(lt_process *p) {
   lt_tracer *tr = p->tracer;
   if (p->state == LT_PS_EXITED) return 0;
-  if (p->state == LT_PS_DETACHED)
-    return lt_fail(tr, LT_EMISUSE, "process %d is detached", (int)p->pid);
-  if (kill(p->pid, SIGKILL) < 0 && errno != ESRCH)
-    return lt_fail_errno(tr, "kill(%d, SIGKILL)", (int)p->pid);
+  if (p->state == LT_PS_DETACHED) return lt_fail(tr, LT_EMISUSE, "process %d is detached", (int)p->pid);
+  if (kill(p->pid, SIGKILL) < 0 && errno != ESRCH) return lt_fail_errno(tr, "kill(%d, SIGKILL)", (int)p->pid);
   p->dying = true;
   lt_wait_exit(p, 5); /* a tracee that will not die: given up on */
   lt_events_clear(p);

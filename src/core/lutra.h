@@ -20,24 +20,24 @@ typedef struct lt_thread lt_thread;
 /* Errors. A failing call returns -1 (or NULL) and leaves a one-line message
  * and a code in the tracer: an errno value, or one of these. */
 enum {
-  LT_ENOSYM = 10000, /* no such symbol */
-  LT_EBADELF,        /* not an ELF file we can read */
-  LT_ETIMEOUT,       /* wait_stop timed out */
-  LT_EEXITED,        /* the process has exited */
-  LT_EMISUSE,        /* operation not allowed in this state: a Lua error */
-  LT_ENOTCODE,       /* an address outside executable memory (a breakpoint into data) */
-  LT_ENOTGO,         /* not in Go code, or no goroutine to be found */
-  LT_ENOTUSDT,       /* not stopped at a USDT probe */
+  LT_ENOSYM = 10000,   /* no such symbol */
+  LT_EBADELF,          /* not an ELF file we can read */
+  LT_ETIMEOUT,         /* wait_stop timed out */
+  LT_EEXITED,          /* the process has exited */
+  LT_EMISUSE,          /* operation not allowed in this state: a Lua error */
+  LT_ENOTCODE,         /* an address outside executable memory (a breakpoint into data) */
+  LT_ENOTGO,           /* not in Go code, or no goroutine to be found */
+  LT_ENOTUSDT,         /* not stopped at a USDT probe */
   LT_ENODWARF = 10100, /* no DWARF for that code or name (typed values) */
   LT_EOPTIMIZED,       /* the compiler kept no location for the variable there */
-  LT_ENOINLINE,      /* a probe's jump cannot be placed there: fall back to an int3 */
-  LT_ESYNTAX,        /* a probe expression that does not parse */
+  LT_ENOINLINE,        /* a probe's jump cannot be placed there: fall back to an int3 */
+  LT_ESYNTAX,          /* a probe expression that does not parse */
 };
 const char *lt_errmsg(const lt_tracer *tr);
 int lt_errcode(const lt_tracer *tr);
-const char *lt_errname(int code); /* "ESRCH", "ENOSYM", ... */
+const char *lt_errname(int code);      /* "ESRCH", "ENOSYM", ... */
 int lt_errno_number(const char *name); /* "ENOENT" -> 2; 0 when unknown */
-double lt_now(void); /* seconds on the monotonic clock */
+double lt_now(void);                   /* seconds on the monotonic clock */
 
 /* The seed's thread states. */
 typedef enum {
@@ -72,12 +72,12 @@ typedef enum {
 
 typedef struct {
   lt_cause_kind kind;
-  uint64_t pc;     /* BREAKPOINT */
-  int signo;       /* SIGNAL; THREAD_EXIT: killing signal or 0 */
-  pid_t new_tid;   /* THREAD_CREATE */
-  int status;      /* THREAD_EXIT: exit status, -1 when signaled */
+  uint64_t pc;   /* BREAKPOINT */
+  int signo;     /* SIGNAL; THREAD_EXIT: killing signal or 0 */
+  pid_t new_tid; /* THREAD_CREATE */
+  int status;    /* THREAD_EXIT: exit status, -1 when signaled */
   /* SYSCALL */
-  int sys_entry;   /* 1 at entry, 0 at exit */
+  int sys_entry; /* 1 at entry, 0 at exit */
   long sys_nr;
   uint64_t sys_args[6];
   int64_t sys_ret; /* exit: the value, -errno on error */
@@ -87,12 +87,12 @@ typedef struct {
 typedef enum { LT_PS_STOPPED, LT_PS_RUNNING, LT_PS_EXITED, LT_PS_DETACHED } lt_pstate;
 
 typedef struct {
-  char *const *argv;  /* argv[0] is searched in PATH */
-  char *const *envp;  /* NULL: inherit */
-  const char *cwd;    /* NULL: inherit */
-  int aslr;           /* 0 disables address space randomization */
+  char *const *argv;    /* argv[0] is searched in PATH */
+  char *const *envp;    /* NULL: inherit */
+  const char *cwd;      /* NULL: inherit */
+  int aslr;             /* 0 disables address space randomization */
   const char *stdio[3]; /* NULL: inherit; "/dev/null" or any path */
-  int pin;            /* run the tracee and the tracer on one CPU */
+  int pin;              /* run the tracee and the tracer on one CPU */
 } lt_spawn_opts;
 
 /* Counters of lutra's own cost, for p:stats(). */
@@ -280,7 +280,7 @@ int lt_process_seccomp(const lt_process *p);
 int lt_process_must_follow(const lt_process *p);
 /* At a syscall-entry stop: skip the call; the program sees `ret`. */
 int lt_thread_skip_syscall(lt_thread *t, int64_t ret);
-const char *lt_syscall_name(long nr); /* NULL when unknown */
+const char *lt_syscall_name(long nr);     /* NULL when unknown */
 long lt_syscall_number(const char *name); /* -1 when unknown */
 
 /* Source lines and unwinding (libdwfl, loaded on first use). */
@@ -306,11 +306,11 @@ int lt_counter_slots(const lt_counter *c);
 typedef enum { LT_PROBE_COUNT, LT_PROBE_HIST, LT_PROBE_TRAP, LT_PROBE_ENTRY } lt_probe_kind;
 typedef struct {
   lt_probe_kind kind;
-  const char *cond;     /* COUNT, TRAP: NULL for always */
-  const char *value;    /* HIST */
-  lt_counter *counter;  /* COUNT, HIST */
-  uint32_t tag;         /* ENTRY: written into each record */
-  int nargs;            /* ENTRY: arguments recorded (0..9) */
+  const char *cond;    /* COUNT, TRAP: NULL for always */
+  const char *value;   /* HIST */
+  lt_counter *counter; /* COUNT, HIST */
+  uint32_t tag;        /* ENTRY: written into each record */
+  int nargs;           /* ENTRY: arguments recorded (0..9) */
 } lt_probe_spec;
 /* Parses an expression (the C ABI's arguments): 0, or -1 with LT_ESYNTAX
  * and "column N: ..." as the message. */
@@ -342,10 +342,10 @@ void lt_probe_expr_free(lt_probe_expr *e);
 /* Entry records (LT_PROBE_ENTRY), from the ring the process and the
  * children it follows share, in the order the calls reserved them. */
 typedef struct {
-  double time;   /* lt_now()'s clock */
+  double time; /* lt_now()'s clock */
   pid_t tid;
   uint32_t tag;
-  uint64_t ret;  /* the return address */
+  uint64_t ret; /* the return address */
   uint64_t args[9];
 } lt_entry;
 size_t lt_ring_drain(lt_process *p, lt_entry *out, size_t max);
@@ -353,7 +353,7 @@ size_t lt_ring_drain(lt_process *p, lt_entry *out, size_t max);
  * published what it had reserved. */
 uint64_t lt_ring_dropped(lt_process *p);
 
-const char *lt_signal_name(int signo); /* "SIGUSR1"; NULL when unknown */
+const char *lt_signal_name(int signo);  /* "SIGUSR1"; NULL when unknown */
 int lt_signal_number(const char *name); /* accepts "SIGUSR1" or "USR1"; 0 when unknown */
 
 #endif

@@ -86,7 +86,6 @@ int lt_mem_fail(lt_process *p, const char *what, uint64_t addr, size_t len) {
   int err = errno;
   if (err == EIO || err == EFAULT || err == ENOMEM) err = EFAULT;
   errno = err;
-  return lt_fail(p->tracer, err, "process %d: cannot %s %zu bytes at 0x%llx: %s",
-                 (int)p->pid, what, len, (unsigned long long)addr,
-                 err == EFAULT ? "address not mapped" : strerror(err));
+  return lt_fail(p->tracer, err, "process %d: cannot %s %zu bytes at 0x%llx: %s", (int)p->pid, what, len,
+                 (unsigned long long)addr, err == EFAULT ? "address not mapped" : strerror(err));
 }

@@ -24,9 +24,7 @@ static const char *const state_names[] = {
 
 const char *lt_state_name(lt_state s) { return state_names[s]; }
 
-int lt_state_is_running(lt_state s) {
-  return s == LT_RUNNING || s == LT_SINGLE_STEPPING || s == LT_STOPPING;
-}
+int lt_state_is_running(lt_state s) { return s == LT_RUNNING || s == LT_SINGLE_STEPPING || s == LT_STOPPING; }
 
 int lt_state_is_stopped(lt_state s) {
   return s == LT_STOPPED || s == LT_STOPPED_BREAKPOINT || s == LT_STOPPED_SIGNAL ||
@@ -43,8 +41,7 @@ int lt_signal_number(const char *name) {
   int n = (int)(sizeof signal_names / sizeof signal_names[0]);
   for (int s = 1; s < n; s++) {
     const char *full = signal_names[s];
-    if (full && (strcasecmp(full, name) == 0 || strcasecmp(full + 3, name) == 0))
-      return s;
+    if (full && (strcasecmp(full, name) == 0 || strcasecmp(full + 3, name) == 0)) return s;
   }
   return 0;
 }

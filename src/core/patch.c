@@ -118,7 +118,8 @@ int lt_probeset_fork(lt_process *child, lt_process *parent) {
     if (!c) return lt_fail(child->tracer, ENOMEM, "out of memory");
     *c = *o;
     c->patch = NULL;
-    if (copy_expr(&c->cond, &o->cond) < 0 || copy_expr(&c->value, &o->value) < 0 || hm_put(&ps->ops, k, c) < 0) {
+    if (copy_expr(&c->cond, &o->cond) < 0 || copy_expr(&c->value, &o->value) < 0 ||
+        hm_put(&ps->ops, k, c) < 0) {
       lt_probe_op_free(c);
       return lt_fail(child->tracer, ENOMEM, "out of memory");
     }
@@ -182,7 +183,8 @@ void lt_patch_leave_bodies(lt_process *p, const lt_tramp *only) {
   void *v;
   for (size_t i = 0; hm_next(&p->threads, &i, &k, &v);) {
     lt_thread *t = v;
-    if (!lt_state_is_stopped(t->state) || t->state == LT_STOPPED_EXITING || lt_thread_load_regs(t) < 0) continue;
+    if (!lt_state_is_stopped(t->state) || t->state == LT_STOPPED_EXITING || lt_thread_load_regs(t) < 0)
+      continue;
     for (size_t j = 0; j < ps->ntramps; j++) {
       const lt_tramp *tr = only ? only : &ps->tramps[j];
       if (arch_tramp_leave(&tr->lay, tr->addr, &t->regs)) {
@@ -199,7 +201,8 @@ int lt_patch_unwrite(lt_process *p, lt_patch *pt) {
   /* Only over our own jump: a library unloaded since (dlclose) may have
    * left the place to something else, which must not get its bytes. */
   uint8_t now[ARCH_JUMP_LEN], ours[ARCH_JUMP_LEN];
-  if (arch_jump(pt->site, pt->tramp, ours) < 0 || lt_mem_read_raw(p, pt->site, now, sizeof now) != (ssize_t)sizeof now ||
+  if (arch_jump(pt->site, pt->tramp, ours) < 0 ||
+      lt_mem_read_raw(p, pt->site, now, sizeof now) != (ssize_t)sizeof now ||
       memcmp(now, ours, sizeof now) != 0) {
     pt->written = false;
     return 0;
@@ -267,12 +270,16 @@ void lt_patch_vfork(lt_thread *t, bool begin) {
   t->vfork_excluded = begin;
   if (begin) {
     ps->vfork_children++;
-    if (slot >= 0) ps->priv_fs[slot] = fs;
-    else ps->vfork_overflow++;
+    if (slot >= 0)
+      ps->priv_fs[slot] = fs;
+    else
+      ps->vfork_overflow++;
   } else {
     ps->vfork_children--;
-    if (slot >= 0) ps->priv_fs[slot] = 1;
-    else if (ps->vfork_overflow > 0) ps->vfork_overflow--;
+    if (slot >= 0)
+      ps->priv_fs[slot] = 1;
+    else if (ps->vfork_overflow > 0)
+      ps->vfork_overflow--;
   }
   /* Without rdfsbase, or with more children than slots, every thread
    * skips while a child lives (the parent's calls meanwhile are missed). */

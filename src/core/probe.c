@@ -21,7 +21,8 @@
 #define MAX_SCAN (4u << 20) /* a function larger than this is not scanned: no jump */
 
 static int noinline(lt_process *p, uint64_t addr, const char *why) {
-  return lt_fail(p->tracer, LT_ENOINLINE, "no jump at 0x%" PRIx64 " in process %d: %s", addr, (int)p->pid, why);
+  return lt_fail(p->tracer, LT_ENOINLINE, "no jump at 0x%" PRIx64 " in process %d: %s", addr, (int)p->pid,
+                 why);
 }
 
 /* ---- arguments by the ABI of the place ---------------------------------- */
@@ -45,11 +46,11 @@ static int usdt_ops(const lt_module *md, const lt_usdt_probe *pr, int n, arch_xo
     return -1;
   }
   size_t k = 0;
-#define PUT(o, v)                                                                                                      \
-  do {                                                                                                                 \
-    if (k == max) goto big;                                                                                            \
-    out[k].op = (o);                                                                                                   \
-    out[k++].imm = (v);                                                                                                \
+#define PUT(o, v) \
+  do { \
+    if (k == max) goto big; \
+    out[k].op = (o); \
+    out[k++].imm = (v); \
   } while (0)
   if (op.kind == ARCH_SDT_IMM) {
     PUT(ARCH_X_CONST, op.disp);
@@ -64,7 +65,8 @@ static int usdt_ops(const lt_module *md, const lt_usdt_probe *pr, int n, arch_xo
     if (op.sym[0]) {
       const lt_sym *s = lt_symtab_lookup(md->syms, op.sym);
       if (!s) {
-        snprintf(err, errlen, "no symbol '%s' in %s (USDT probe %s:%s)", op.sym, md->path, pr->provider, pr->name);
+        snprintf(err, errlen, "no symbol '%s' in %s (USDT probe %s:%s)", op.sym, md->path, pr->provider,
+                 pr->name);
         return -1;
       }
       disp += (int64_t)(s->value + md->bias);
@@ -230,7 +232,8 @@ static lt_patch *plan(lt_process *p, uint64_t addr, uint64_t site) {
   }
   uint64_t start = sym->value + md->bias, end = start + sym->size;
   if (site >= end || sym->size > MAX_SCAN) {
-    noinline(p, addr, site >= end ? "the function is shorter than the jump" : "the function is too large to scan");
+    noinline(p, addr,
+             site >= end ? "the function is shorter than the jump" : "the function is too large to scan");
     return NULL;
   }
   uint8_t *code = malloc(sym->size);
@@ -330,8 +333,16 @@ static int rebuild(lt_process *p, lt_probeset *ps, lt_patch *pt) {
     a->tag = o->tag;
     a->nargs = (uint8_t)o->nargs;
   }
-  arch_tramp_spec spec = {pt->site, pt->func, pt->go_abi, pt->save_flags, ps->glibc_tid == 1, ps->priv,
-                          lt_shmem_owner(ps->region), &pt->reloc, ops, pt->nops};
+  arch_tramp_spec spec = {pt->site,
+                          pt->func,
+                          pt->go_abi,
+                          pt->save_flags,
+                          ps->glibc_tid == 1,
+                          ps->priv,
+                          lt_shmem_owner(ps->region),
+                          &pt->reloc,
+                          ops,
+                          pt->nops};
   uint8_t *buf = malloc(ARCH_TRAMP_MAX);
   if (!buf) return lt_fail(tr, ENOMEM, "out of memory");
   arch_tramp_layout lay;
@@ -401,7 +412,8 @@ static int rebuild(lt_process *p, lt_probeset *ps, lt_patch *pt) {
     }
   }
   uint8_t jmp[ARCH_JUMP_LEN];
-  if (arch_jump(pt->site, at, jmp) < 0 || lt_mem_write_raw(p, pt->site, jmp, sizeof jmp) != (ssize_t)sizeof jmp) {
+  if (arch_jump(pt->site, at, jmp) < 0 ||
+      lt_mem_write_raw(p, pt->site, jmp, sizeof jmp) != (ssize_t)sizeof jmp) {
     lt_fail_errno(tr, "process %d: cannot write the jump at 0x%" PRIx64, (int)p->pid, pt->site);
     goto out;
   }
@@ -440,7 +452,8 @@ int lt_probe_add(lt_process *p, uint64_t addr, const lt_probe_spec *s) {
   if (sharer_running(p)) return noinline(p, addr, "a vfork child sharing the memory is running");
   const lt_region *map = lt_modules_region(lt_process_modules(p), addr);
   if (map && map->perms[2] != 'x') /* a jump goes into code only, as an int3 does */
-    return lt_fail(tr, LT_ENOTCODE, "process %d: cannot put a probe at 0x%" PRIx64 ": it is data, not code (%s mapping)",
+    return lt_fail(tr, LT_ENOTCODE,
+                   "process %d: cannot put a probe at 0x%" PRIx64 ": it is data, not code (%s mapping)",
                    (int)p->pid, addr, map->perms);
   lt_probeset *ps = lt_probeset_of(p, true);
   if (!ps) return -1;
@@ -468,10 +481,13 @@ int lt_probe_add(lt_process *p, uint64_t addr, const lt_probe_spec *s) {
   op->tag = s->tag;
   op->nargs = s->nargs < 0 ? 0 : s->nargs > ARCH_ENTRY_ARGS ? ARCH_ENTRY_ARGS : s->nargs;
   int rc = 0;
-  if (s->cond && (s->kind == LT_PROBE_COUNT || s->kind == LT_PROBE_TRAP)) rc = parse(p, addr, s->cond, &op->cond);
+  if (s->cond && (s->kind == LT_PROBE_COUNT || s->kind == LT_PROBE_TRAP))
+    rc = parse(p, addr, s->cond, &op->cond);
   if (rc == 0 && s->kind == LT_PROBE_HIST) {
-    if (!s->value) rc = lt_fail(tr, EINVAL, "a histogram needs an expression");
-    else rc = parse(p, addr, s->value, &op->value);
+    if (!s->value)
+      rc = lt_fail(tr, EINVAL, "a histogram needs an expression");
+    else
+      rc = parse(p, addr, s->value, &op->value);
   }
   if (rc == 0 && (s->kind == LT_PROBE_COUNT || s->kind == LT_PROBE_HIST) && !s->counter)
     rc = lt_fail(tr, EINVAL, "a counter probe needs its counter");
@@ -492,7 +508,8 @@ int lt_probe_add(lt_process *p, uint64_t addr, const lt_probe_spec *s) {
   if (rc < 0) {
     lt_saved_error e;
     lt_error_save(tr, &e);
-    if (fresh && hm_get(&ps->patches, site) == pt) drop_patch(ps, pt);
+    if (fresh && hm_get(&ps->patches, site) == pt)
+      drop_patch(ps, pt);
     else if (fresh) {
       free(pt->ops);
       free(pt);
@@ -514,7 +531,8 @@ int lt_probe_remove(lt_process *p, int id) {
   if (pt) {
     if (lt_check_all_stopped(p, "remove a probe") < 0) return -1;
     if (sharer_running(p))
-      return lt_fail(p->tracer, EBUSY, "process %d: a vfork child sharing the memory is running", (int)p->pid);
+      return lt_fail(p->tracer, EBUSY, "process %d: a vfork child sharing the memory is running",
+                     (int)p->pid);
     detach_op(pt, op);
     if (op->kind == LT_PROBE_TRAP && op->trap && lt_bp_at(p, op->trap)) lt_remove_breakpoint(p, op->trap);
     if (pt->nops == 0) {
@@ -599,7 +617,8 @@ void lt_probe_expr_free(lt_probe_expr *x) {
 /* May a writer still publish into r (a live address space maps it)? */
 static bool region_alive(const lt_tracer *tr, const lt_shmem *r) {
   for (const lt_process *q = tr->procs; q; q = q->next)
-    if ((q->state == LT_PS_STOPPED || q->state == LT_PS_RUNNING) && q->probes && q->probes->region == r) return true;
+    if ((q->state == LT_PS_STOPPED || q->state == LT_PS_RUNNING) && q->probes && q->probes->region == r)
+      return true;
   return false;
 }
 
@@ -607,7 +626,8 @@ size_t lt_ring_drain(lt_process *p, lt_entry *out, size_t max) {
   lt_probeset *ps = lt_probeset_of(p, false);
   if (!ps) return 0;
   size_t n = 0;
-  for (size_t i = 0; i < ps->nretired && n < max; i++) n += lt_ring_take(ps->retired[i], out + n, max - n, false);
+  for (size_t i = 0; i < ps->nretired && n < max; i++)
+    n += lt_ring_take(ps->retired[i], out + n, max - n, false);
   if (ps->region && n < max)
     n += lt_ring_take(ps->region, out + n, max - n, region_alive(p->tracer, ps->region));
   return n;

@@ -140,8 +140,10 @@ lt_process *lt_process_adopt(lt_process *parent, pid_t child, bool shares) {
     lt_process_destroy(c); /* nothing to kill or detach from us */
     return NULL;
   }
-  if (shares) c->mem_owner = lt_process_mem_owner(parent);
-  else copy_breakpoints(c, parent);
+  if (shares)
+    c->mem_owner = lt_process_mem_owner(parent);
+  else
+    copy_breakpoints(c, parent);
   if (!shares) lt_probeset_fork(c, parent); /* its copy of the jumps, the shared region */
   if (parent->nscratch) {
     c->scratch = malloc(parent->nscratch * sizeof *c->scratch);
@@ -266,6 +268,4 @@ size_t lt_process_threads(const lt_process *p, lt_thread **out, size_t max) {
 
 size_t lt_process_nthreads(const lt_process *p) { return p->threads.len; }
 
-lt_thread *lt_process_thread(const lt_process *p, pid_t tid) {
-  return hm_get(&p->threads, (uint64_t)tid);
-}
+lt_thread *lt_process_thread(const lt_process *p, pid_t tid) { return hm_get(&p->threads, (uint64_t)tid); }

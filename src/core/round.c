@@ -157,14 +157,15 @@ static void account(lt_process *p, double t0) { p->stats.tracer_s += lt_now() - 
  * left running (run's ticks read counters while the program runs). */
 static int wait_round(lt_process *p, double timeout, bool stop) {
   lt_tracer *tr = p->tracer;
-  if (p->state == LT_PS_DETACHED)
-    return lt_fail(tr, LT_EMISUSE, "process %d is detached", (int)p->pid);
+  if (p->state == LT_PS_DETACHED) return lt_fail(tr, LT_EMISUSE, "process %d is detached", (int)p->pid);
   double t0 = lt_now();
   double deadline = timeout >= 0 ? t0 + timeout : -1;
   int rc = p->state == LT_PS_EXITED ? 0 : lt_settle(p, false, deadline);
   if (rc < 0 && tr->errcode == LT_ETIMEOUT && stop) {
-    if (lt_settle(p, true, -1) < 0) rc = -1;
-    else lt_fail(tr, LT_ETIMEOUT, "timeout");
+    if (lt_settle(p, true, -1) < 0)
+      rc = -1;
+    else
+      lt_fail(tr, LT_ETIMEOUT, "timeout");
   }
   account(p, t0);
   if (rc == 0 && p->state == LT_PS_EXITED) {
@@ -218,8 +219,7 @@ int lt_cont(lt_process *p) {
     return 0;
   }
   if (p->state == LT_PS_EXITED) return lt_fail(tr, LT_EEXITED, "process exited");
-  if (p->state == LT_PS_DETACHED)
-    return lt_fail(tr, LT_EMISUSE, "process %d is detached", (int)p->pid);
+  if (p->state == LT_PS_DETACHED) return lt_fail(tr, LT_EMISUSE, "process %d is detached", (int)p->pid);
   double t0 = lt_now();
   lt_events_clear(p);
   lt_process_free_dead(p);
@@ -315,7 +315,9 @@ static int wait_any(lt_process *const *procs, size_t n, double timeout, bool sto
   }
 }
 
-int lt_wait_any(lt_process *const *procs, size_t n, double timeout) { return wait_any(procs, n, timeout, true); }
+int lt_wait_any(lt_process *const *procs, size_t n, double timeout) {
+  return wait_any(procs, n, timeout, true);
+}
 int lt_wait_any_running(lt_process *const *procs, size_t n, double timeout) {
   return wait_any(procs, n, timeout, false);
 }

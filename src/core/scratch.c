@@ -73,8 +73,8 @@ int lt_scratch_alloc(lt_thread *t, uint64_t near, size_t len, uint64_t *addr) {
   uint64_t size = len <= ARCH_SLOT_SIZE ? PAGE : ((len + 4 * PAGE - 1) / (4 * PAGE)) * 4 * PAGE;
   uint64_t room = 0;
   if (find_room(p, near, size, &room) < 0) return -1;
-  uint64_t args[6] = {room, size, PROT_READ | PROT_EXEC,
-                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, (uint64_t)-1, 0};
+  uint64_t args[6] = {
+      room, size, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, (uint64_t)-1, 0};
   int64_t got = 0;
   if (lt_inject_syscall(t, SYS_mmap, args, &got) < 0) return -1;
   if (lt_syscall_failed(got)) {

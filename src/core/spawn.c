@@ -83,10 +83,14 @@ static lt_process *spawn_fail(lt_tracer *tr, pid_t pid, int err, const char *wha
   /* Say what to do about the common failures. */
   const char *hint = "";
   struct stat sb;
-  if (err == ENOENT && !strchr(what, '/')) hint = " (not found in PATH)";
-  else if (err == EACCES && stat(what, &sb) == 0 && S_ISDIR(sb.st_mode)) hint = " (it is a directory)";
-  else if (err == EACCES) hint = " (is it executable? chmod +x, or a noexec mount)";
-  else if (err == ENOEXEC) hint = " (not an x86_64 ELF executable nor a #! script)";
+  if (err == ENOENT && !strchr(what, '/'))
+    hint = " (not found in PATH)";
+  else if (err == EACCES && stat(what, &sb) == 0 && S_ISDIR(sb.st_mode))
+    hint = " (it is a directory)";
+  else if (err == EACCES)
+    hint = " (is it executable? chmod +x, or a noexec mount)";
+  else if (err == ENOEXEC)
+    hint = " (not an x86_64 ELF executable nor a #! script)";
   errno = err;
   lt_fail(tr, err, "cannot spawn %s: %s%s", what, strerror(err), hint);
   return NULL;
@@ -162,7 +166,8 @@ lt_process *lt_spawn(lt_tracer *tr, const lt_spawn_opts *o) {
   if (lt_wait_child_stop(tr, pid, &st) < 0) err = tr->errcode;
   if (!err && !WIFSTOPPED(st)) /* the child failed before its stop */
     return spawn_fail(tr, -1, child_errno(pfd[0]), name);
-  if (!err && lt_ptrace_q(tr, PTRACE_SEIZE, pid, 0, (void *)(long)(LT_PTRACE_OPTIONS | PTRACE_O_EXITKILL)) < 0)
+  if (!err &&
+      lt_ptrace_q(tr, PTRACE_SEIZE, pid, 0, (void *)(long)(LT_PTRACE_OPTIONS | PTRACE_O_EXITKILL)) < 0)
     err = errno;
   if (!err && kill(pid, SIGCONT) < 0) err = errno;
   /* Resume through the group-stop, the SIGCONT and the stops around them

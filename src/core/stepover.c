@@ -50,8 +50,7 @@ static int bp_prepare_slot(lt_thread *t, lt_breakpoint *bp) {
  * single-stepped, is hit all-stop (lt_stepover_nonstop_ready). */
 int lt_set_breakpoint_nonstop(lt_process *p, uint64_t addr, int on) {
   lt_breakpoint *bp = lt_bp_at(p, addr);
-  if (!bp)
-    return lt_fail(p->tracer, LT_EMISUSE, "no breakpoint at PC 0x%llx", (unsigned long long)addr);
+  if (!bp) return lt_fail(p->tracer, LT_EMISUSE, "no breakpoint at PC 0x%llx", (unsigned long long)addr);
   bp->nonstop = on != 0;
   if (on && !bp->planned) bp_plan(p, bp);
   return 0;
@@ -111,7 +110,8 @@ int lt_thread_step(lt_thread *t) {
   lt_events_remove(t);
   if (lt_thread_load_regs(t) < 0) return -1;
   /* at a probe's trap the thread is shown at its function, its trap elsewhere */
-  lt_breakpoint *bp = t->bp && lt_bp_report(t->bp) == arch_pc(&t->regs) ? t->bp : lt_bp_at(p, arch_pc(&t->regs));
+  lt_breakpoint *bp =
+      t->bp && lt_bp_report(t->bp) == arch_pc(&t->regs) ? t->bp : lt_bp_at(p, arch_pc(&t->regs));
   int rc = bp && bp->inserted ? lt_bp_step_over(t, bp) : lt_step_thread(t);
   if (rc == 0 && t->state != LT_STOPPED) { /* emulated: no stop happened */
     t->cause.kind = LT_CAUSE_STOPPED;

@@ -52,8 +52,10 @@ size_t lt_split_where(const char *spec) {
   int depth = 0;
   for (size_t i = 0; spec[i]; i++) {
     char c = spec[i];
-    if (c == '[' || c == '(' || c == '<') depth++;
-    else if ((c == ']' || c == ')' || c == '>') && depth > 0) depth--;
+    if (c == '[' || c == '(' || c == '<')
+      depth++;
+    else if ((c == ']' || c == ')' || c == '>') && depth > 0)
+      depth--;
     else if (c == ':' && depth == 0) {
       if (spec[i + 1] == ':') {
         i++;
@@ -86,19 +88,20 @@ static size_t find_in(lt_process *p, const lt_module *md, const char *name, cons
   return cnt;
 }
 
-
 /* A name found nowhere: why, when lutra knows more than "not there". An
  * object it cannot read (damaged, truncated) may have had it: EBADELF,
  * naming the file and what is broken. A stripped executable keeps only
  * its exported names (.dynsym): the answer says so. */
 static int unknown_name(lt_process *p, const lt_modules *m, const char *spec) {
   if (m->nbad > 0)
-    return lt_fail(p->tracer, LT_EBADELF, "no symbol '%s' in process %d: the symbols of %s cannot be read: %s",
-                   spec, (int)p->pid, m->bad[0]->path, m->bad[0]->error);
+    return lt_fail(p->tracer, LT_EBADELF,
+                   "no symbol '%s' in process %d: the symbols of %s cannot be read: %s", spec, (int)p->pid,
+                   m->bad[0]->path, m->bad[0]->error);
   for (size_t i = 0; i < m->n; i++)
     if (m->mods[i].is_exe && m->mods[i].syms->stripped)
-      return lt_fail(p->tracer, LT_ENOSYM, "no symbol '%s' in process %d (%s is stripped: '%s' is not in its .dynsym)",
-                     spec, (int)p->pid, m->mods[i].path, spec);
+      return lt_fail(p->tracer, LT_ENOSYM,
+                     "no symbol '%s' in process %d (%s is stripped: '%s' is not in its .dynsym)", spec,
+                     (int)p->pid, m->mods[i].path, spec);
   return lt_fail(p->tracer, LT_ENOSYM, "no symbol '%s' in process %d (%zu modules searched)", spec,
                  (int)p->pid, m->n);
 }
@@ -122,14 +125,15 @@ int lt_lookup(lt_process *p, const char *spec, lt_location *out, size_t max) {
       if (bad)
         return lt_fail(p->tracer, LT_EBADELF, "no symbol '%s' in %s: its symbols cannot be read: %s", name,
                        bad->path, bad->error);
-      return lt_fail(p->tracer, LT_ENOSYM, "no module '%s' loaded in process %d (for symbol '%s')",
-                     modname, (int)p->pid, name);
+      return lt_fail(p->tracer, LT_ENOSYM, "no module '%s' loaded in process %d (for symbol '%s')", modname,
+                     (int)p->pid, name);
     }
     n = find_in(p, md, name, spelled, out, 0, max, false);
     free(spelled);
     if (!n && md->syms->stripped)
-      return lt_fail(p->tracer, LT_ENOSYM, "no symbol '%s' in %s (%s is stripped: '%s' is not in its .dynsym)",
-                     name, md->path, md->path, name);
+      return lt_fail(p->tracer, LT_ENOSYM,
+                     "no symbol '%s' in %s (%s is stripped: '%s' is not in its .dynsym)", name, md->path,
+                     md->path, name);
     if (!n) return lt_fail(p->tracer, LT_ENOSYM, "no symbol '%s' in %s", name, md->path);
     return (int)n;
   }
@@ -160,7 +164,6 @@ int lt_symbol(lt_process *p, const char *spec, uint64_t *addr, const lt_module *
   if (mod) *mod = loc.mod;
   return 0;
 }
-
 
 int lt_symbolize(lt_process *p, uint64_t addr, const lt_sym **sym, const lt_module **mod) {
   const lt_module *md = lt_process_module_at(p, addr);
@@ -198,10 +201,9 @@ int lt_source_lines(lt_process *p, const char *file, int line, uint64_t *addrs, 
   if (!d) return -1;
   int n = lt_dwarf_lines(d, file, line, addrs, max);
   if (n < 0)
-    return lt_fail(p->tracer, LT_ENOSYM, "no line table for '%s' in process %d (built without -g?)",
-                   file, (int)p->pid);
-  if (n == 0)
-    return lt_fail(p->tracer, LT_ENOSYM, "no code at %s:%d in process %d", file, line, (int)p->pid);
+    return lt_fail(p->tracer, LT_ENOSYM, "no line table for '%s' in process %d (built without -g?)", file,
+                   (int)p->pid);
+  if (n == 0) return lt_fail(p->tracer, LT_ENOSYM, "no code at %s:%d in process %d", file, line, (int)p->pid);
   return n;
 }
 
@@ -214,7 +216,7 @@ int lt_backtrace(lt_thread *t, uint64_t *pcs, size_t max) {
   lt_process *p = t->proc;
   if (!lt_state_is_stopped(t->state)) return lt_misuse_state(t, "unwind");
   if (lt_thread_unpark(t) < 0) return -1;
-  if (t->pc_ahead) t->regs_dirty = true; /* the kernel's pc must be the cache's */
+  if (t->pc_ahead) t->regs_dirty = true;      /* the kernel's pc must be the cache's */
   if (lt_thread_flush_regs(t) < 0) return -1; /* libdwfl reads the kernel's copy */
   lt_dwarf *d = dwarf_of(p);
   if (!d) return -1;

@@ -19,8 +19,8 @@ static bool subset(const uint8_t *filter, const uint8_t *set) {
 
 int lt_trace_syscalls(lt_process *p, int on, const uint8_t *filter) {
   if (p->state == LT_PS_EXITED || p->state == LT_PS_DETACHED)
-    return lt_fail(p->tracer, LT_EMISUSE, "process %d: cannot trace syscalls: process %s",
-                   (int)p->pid, p->state == LT_PS_EXITED ? "exited" : "detached");
+    return lt_fail(p->tracer, LT_EMISUSE, "process %d: cannot trace syscalls: process %s", (int)p->pid,
+                   p->state == LT_PS_EXITED ? "exited" : "detached");
   uint8_t *copy = NULL;
   if (on && filter) {
     copy = malloc(LT_NSYSCALLS / 8);
@@ -47,8 +47,8 @@ int lt_process_seccomp(const lt_process *p) { return p->seccomp; }
 
 int lt_thread_skip_syscall(lt_thread *t, int64_t ret) {
   if (t->state != LT_STOPPED || t->cause.kind != LT_CAUSE_SYSCALL || !t->cause.sys_entry)
-    return lt_fail(t->proc->tracer, LT_EMISUSE,
-                   "thread %d: can skip a syscall only at its entry stop", (int)t->tid);
+    return lt_fail(t->proc->tracer, LT_EMISUSE, "thread %d: can skip a syscall only at its entry stop",
+                   (int)t->tid);
   if (lt_thread_load_regs(t) < 0) return -1;
   arch_skip_syscall(&t->regs);
   t->regs_dirty = true;

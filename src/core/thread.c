@@ -139,11 +139,8 @@ int lt_thread_cause(lt_thread *t, lt_cause *c) {
   case LT_STOPPED_THREAD_CREATE:
   case LT_STOPPED_EXITING:
   case LT_EXITING:
-  case LT_EXITED:
-    *c = t->cause;
-    return 0;
-  default:
-    return lt_misuse_state(t, "get stop cause");
+  case LT_EXITED: *c = t->cause; return 0;
+  default: return lt_misuse_state(t, "get stop cause");
   }
 }
 

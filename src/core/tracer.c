@@ -29,7 +29,9 @@ void lt_tracer_release_all(lt_tracer *tr) {
   for (lt_process *p = tr->procs; p; p = p->next) {
     lt_pstate st = lt_process_state(p);
     if (st != LT_PS_STOPPED && st != LT_PS_RUNNING) continue;
-    if (p->spawned) lt_kill(p);
-    else lt_detach(p);
+    if (p->spawned)
+      lt_kill(p);
+    else
+      lt_detach(p);
   }
 }

@@ -176,7 +176,8 @@ static size_t flatten(lt_types *c, const lt_type *t, uint64_t base, arch_scalar 
   if (depth > 8 || n >= MAX_SCALARS) return n;
   switch (s->kind) {
   case LT_TY_FLOAT:
-    out[n++] = (arch_scalar){(uint32_t)base, (uint32_t)s->size, s->size > 8 ? ARCH_SCALAR_X87 : ARCH_SCALAR_FLOAT};
+    out[n++] =
+        (arch_scalar){(uint32_t)base, (uint32_t)s->size, s->size > 8 ? ARCH_SCALAR_X87 : ARCH_SCALAR_FLOAT};
     return n;
   case LT_TY_ARRAY: {
     const lt_type *e = lt_type_target(c, s);
@@ -199,7 +200,8 @@ static size_t flatten(lt_types *c, const lt_type *t, uint64_t base, arch_scalar 
     return n;
   }
   default:
-    out[n++] = (arch_scalar){(uint32_t)base, (uint32_t)(lt_type_size(c, s) ? lt_type_size(c, s) : 8), ARCH_SCALAR_INT};
+    out[n++] = (arch_scalar){(uint32_t)base, (uint32_t)(lt_type_size(c, s) ? lt_type_size(c, s) : 8),
+                             ARCH_SCALAR_INT};
     return n;
   }
 }
@@ -323,7 +325,8 @@ static int value_at_loc(lt_process *p, lt_dwframe *fr, Dwarf_Die *die, const lt_
   int any = 0;
   for (uint64_t i = 0; i < size; i++) any |= buf->avail[i];
   if (!any && size) {
-    if (strict) return lt_fail(p->tracer, LT_EOPTIMIZED, "optimized out at pc 0x%llx", (unsigned long long)fr->pc);
+    if (strict)
+      return lt_fail(p->tracer, LT_EOPTIMIZED, "optimized out at pc 0x%llx", (unsigned long long)fr->pc);
     v->why = "optimized out";
   }
   return 0;
@@ -337,14 +340,19 @@ static int c_like(const lt_dwfunc *fn) {
   if (!dwarf_diecu(&d, &cu, NULL, NULL)) return 1;
   int lang = dwarf_srclang(&cu);
   switch (lang) {
-  case -1: case DW_LANG_C89: case DW_LANG_C: case DW_LANG_C99: case DW_LANG_C11:
-  case DW_LANG_C_plus_plus: case DW_LANG_C_plus_plus_03: case DW_LANG_C_plus_plus_11:
-  case DW_LANG_C_plus_plus_14: case DW_LANG_ObjC: case DW_LANG_ObjC_plus_plus:
-    return 1;
-  case DW_LANG_Mips_Assembler: /* glibc's syscall wrappers: no parameters said */
-    return 0;
-  default:
-    return lang >= 0x8000; /* vendor languages: as C */
+  case -1:
+  case DW_LANG_C89:
+  case DW_LANG_C:
+  case DW_LANG_C99:
+  case DW_LANG_C11:
+  case DW_LANG_C_plus_plus:
+  case DW_LANG_C_plus_plus_03:
+  case DW_LANG_C_plus_plus_11:
+  case DW_LANG_C_plus_plus_14:
+  case DW_LANG_ObjC:
+  case DW_LANG_ObjC_plus_plus: return 1;
+  case DW_LANG_Mips_Assembler: /* glibc's syscall wrappers: no parameters said */ return 0;
+  default: return lang >= 0x8000; /* vendor languages: as C */
   }
 }
 
@@ -357,12 +365,14 @@ static const lt_dwfunc *function_here(lt_thread *t, lt_dwframe *fr, tfile *tf) {
   if (!fn || fn->entry != pc) fn = lt_dwvars_function(tf->vars, pc, 0);
   warn_once(t->proc, tf); /* reading the units may have found them corrupt */
   if (fn && !c_like(fn)) {
-    lt_fail(t->proc->tracer, LT_ENODWARF, "thread %d: the code at 0x%llx is not C or C++: lutra types only those",
-            (int)t->tid, (unsigned long long)fr->pc);
+    lt_fail(t->proc->tracer, LT_ENODWARF,
+            "thread %d: the code at 0x%llx is not C or C++: lutra types only those", (int)t->tid,
+            (unsigned long long)fr->pc);
     return NULL;
   }
-  if (!fn) lt_fail(t->proc->tracer, LT_ENODWARF, "thread %d: no DWARF function at 0x%llx", (int)t->tid,
-                   (unsigned long long)fr->pc);
+  if (!fn)
+    lt_fail(t->proc->tracer, LT_ENODWARF, "thread %d: no DWARF function at 0x%llx", (int)t->tid,
+            (unsigned long long)fr->pc);
   return fn;
 }
 
@@ -413,7 +423,8 @@ int lt_thread_args(lt_thread *t, lt_param_fn cb, void *ud) {
     }
     if (rc < 0) {
       /* an unreadable location is this parameter's problem, not the call's */
-      value_optimized(&v, pa->type, c, lt_errcode(p->tracer) == EFAULT ? "cannot access memory" : "optimized out");
+      value_optimized(&v, pa->type, c,
+                      lt_errcode(p->tracer) == EFAULT ? "cannot access memory" : "optimized out");
     }
     cb(ud, pa->name, &v);
   }
@@ -459,7 +470,8 @@ int lt_thread_var(lt_thread *t, const char *name, lt_value *v, lt_valbuf *buf) {
   lt_dwframe_release(&fr);
   rc = lt_process_global(p, name, v, buf);
   if (rc < 0 && lt_errcode(p->tracer) == LT_ENOSYM)
-    return lt_fail(p->tracer, LT_ENOSYM, "no variable '%s' visible at pc 0x%llx", name, (unsigned long long)fr.pc);
+    return lt_fail(p->tracer, LT_ENOSYM, "no variable '%s' visible at pc 0x%llx", name,
+                   (unsigned long long)fr.pc);
   return rc;
 }
 
@@ -484,7 +496,8 @@ int lt_process_global(lt_process *p, const char *name, lt_value *v, lt_valbuf *b
     lt_dwframe_release(&fr);
     return rc;
   }
-  if (!any) return lt_fail(p->tracer, LT_ENODWARF, "process %d: no module has DWARF (for '%s')", (int)p->pid, name);
+  if (!any)
+    return lt_fail(p->tracer, LT_ENODWARF, "process %d: no module has DWARF (for '%s')", (int)p->pid, name);
   return lt_fail(p->tracer, LT_ENOSYM, "no global variable '%s' in process %d", name, (int)p->pid);
 }
 
@@ -496,7 +509,9 @@ int lt_thread_return_value(lt_thread *t, uint64_t fn_entry, lt_value *v, lt_valb
   const lt_dwfunc *fn = tf ? lt_dwvars_function(tf->vars, fn_entry - bias, 1) : NULL;
   /* fn_entry is where the breakpoint was: the function's first
    * instruction, or past a prologue (Go's stack check) */
-  if (!fn) return lt_fail(p->tracer, LT_ENODWARF, "no DWARF for the function at 0x%llx", (unsigned long long)fn_entry);
+  if (!fn)
+    return lt_fail(p->tracer, LT_ENODWARF, "no DWARF for the function at 0x%llx",
+                   (unsigned long long)fn_entry);
   if (!c_like(fn))
     return lt_fail(p->tracer, LT_ENODWARF, "the function at 0x%llx is not C or C++: lutra types only those",
                    (unsigned long long)fn_entry);
@@ -592,7 +607,8 @@ int lt_process_signature(lt_process *p, uint64_t addr, char *buf, size_t len) {
   tfile *tf = file_at(p, addr, &bias);
   warn_once(p, tf);
   const lt_dwfunc *fn = tf ? lt_dwvars_function_at_entry(tf->vars, addr - bias) : NULL;
-  if (!fn) return lt_fail(p->tracer, LT_ENODWARF, "no DWARF for the function at 0x%llx", (unsigned long long)addr);
+  if (!fn)
+    return lt_fail(p->tracer, LT_ENODWARF, "no DWARF for the function at 0x%llx", (unsigned long long)addr);
   signature(lt_dwfile_types(tf->file), fn, buf, len);
   return 0;
 }

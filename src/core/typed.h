@@ -17,16 +17,16 @@ typedef enum {
 
 typedef struct {
   const lt_type *type;
-  lt_types *types;      /* the cache the type belongs to */
+  lt_types *types; /* the cache the type belongs to */
   lt_val_where where;
-  uint64_t addr;        /* MEMORY */
-  size_t nbytes;        /* BYTES */
-  const uint8_t *bytes; /* BYTES */
-  const uint8_t *avail; /* BYTES: 0 where the optimiser kept nothing */
+  uint64_t addr;              /* MEMORY */
+  size_t nbytes;              /* BYTES */
+  const uint8_t *bytes;       /* BYTES */
+  const uint8_t *avail;       /* BYTES: 0 where the optimiser kept nothing */
   uint32_t bit_pos, bit_size; /* a bitfield: bits [bit_pos, bit_pos + bit_size) */
-  const char *why;      /* a value with nothing known: why (a static string) */
-  int loaded;           /* BYTES read from memory at addr (lt_value_load) */
-  int fault;            /* reached through a pointer that could not be read */
+  const char *why;            /* a value with nothing known: why (a static string) */
+  int loaded;                 /* BYTES read from memory at addr (lt_value_load) */
+  int fault;                  /* reached through a pointer that could not be read */
   uint64_t fault_addr;
 } lt_value;
 
@@ -46,9 +46,9 @@ typedef struct {
 /* The function a stopped thread is in, by its DWARF. */
 typedef struct {
   const char *name;
-  uint64_t entry;  /* runtime address of its first instruction */
+  uint64_t entry; /* runtime address of its first instruction */
   size_t nparams;
-  int at_entry;    /* stopped at that first instruction */
+  int at_entry; /* stopped at that first instruction */
 } lt_frame_info;
 int lt_thread_function(lt_thread *t, lt_frame_info *fi);
 

@@ -39,8 +39,8 @@ int lt_thread_probe_arg(lt_thread *t, int n, int64_t *v) {
     return lt_fail(tr, LT_EMISUSE, "probe_arg(%d): USDT probe %s:%s has %d argument%s", n, pr->provider,
                    pr->name, lt_usdt_nargs(pr), lt_usdt_nargs(pr) == 1 ? "" : "s");
   if (lt_usdt_arg_spec(pr, n, &spec) < 0 || arch_sdt_parse(spec.operand, spec.operand_len, &op) < 0)
-    return lt_fail(tr, EINVAL, "probe_arg(%d): cannot read the argument spec of USDT probe %s:%s ('%s')",
-                   n, pr->provider, pr->name, pr->args);
+    return lt_fail(tr, EINVAL, "probe_arg(%d): cannot read the argument spec of USDT probe %s:%s ('%s')", n,
+                   pr->provider, pr->name, pr->args);
   arch_regs r;
   if (lt_thread_get_regs(t, &r) < 0) return -1;
   uint64_t raw = arch_sdt_value(&r, &op);
@@ -48,8 +48,8 @@ int lt_thread_probe_arg(lt_thread *t, int n, int64_t *v) {
     if (op.sym[0]) {
       const lt_sym *s = lt_symtab_lookup(md->syms, op.sym);
       if (!s)
-        return lt_fail(tr, LT_ENOSYM, "probe_arg(%d): no symbol '%s' in %s (USDT probe %s:%s)", n,
-                       op.sym, md->path, pr->provider, pr->name);
+        return lt_fail(tr, LT_ENOSYM, "probe_arg(%d): no symbol '%s' in %s (USDT probe %s:%s)", n, op.sym,
+                       md->path, pr->provider, pr->name);
       raw += s->value + md->bias;
     }
     uint64_t addr = raw;

@@ -21,7 +21,8 @@ static int read_part(lt_process *p, const lt_value *v, uint64_t off, void *out, 
   if (v->why) return optimized(p, v);
   if (v->where == LT_VAL_MEMORY) {
     if (lt_mem_read_raw(p, v->addr + off, out, len) != (ssize_t)len)
-      return lt_fail(p->tracer, EFAULT, "cannot access memory at 0x%llx", (unsigned long long)(v->addr + off));
+      return lt_fail(p->tracer, EFAULT, "cannot access memory at 0x%llx",
+                     (unsigned long long)(v->addr + off));
     lt_bp_shadow(p, v->addr + off, out, len);
     return 0;
   }
@@ -34,7 +35,8 @@ static int read_part(lt_process *p, const lt_value *v, uint64_t off, void *out, 
 
 int lt_value_load(lt_process *p, const lt_value *v, lt_value *out, lt_valbuf *buf) {
   uint64_t size = lt_type_size(v->types, v->type);
-  if (v->where != LT_VAL_MEMORY || v->fault || v->why || v->bit_size || size == 0 || size > LT_VALUE_MAX) return 0;
+  if (v->where != LT_VAL_MEMORY || v->fault || v->why || v->bit_size || size == 0 || size > LT_VALUE_MAX)
+    return 0;
   if (read_part(p, v, 0, buf->bytes, size) < 0) return -1;
   memset(buf->avail, 1, size);
   *out = *v;
@@ -65,12 +67,16 @@ static void part(const lt_value *v, uint64_t bits, const lt_type *t, uint32_t bi
   if (v->loaded) out->addr = v->addr + byte;
   uint64_t size = lt_type_size(v->types, t);
   if (bit_size) size = (out->bit_pos + bit_size + 7) / 8;
-  if (byte >= v->nbytes) size = 0;
-  else if (byte + size > v->nbytes) size = v->nbytes - byte;
+  if (byte >= v->nbytes)
+    size = 0;
+  else if (byte + size > v->nbytes)
+    size = v->nbytes - byte;
   if (size > LT_VALUE_MAX) size = LT_VALUE_MAX;
   memcpy(buf->bytes, v->bytes + byte, size);
-  if (v->avail) memcpy(buf->avail, v->avail + byte, size);
-  else memset(buf->avail, 1, size);
+  if (v->avail)
+    memcpy(buf->avail, v->avail + byte, size);
+  else
+    memset(buf->avail, 1, size);
   out->bytes = buf->bytes;
   out->avail = buf->avail;
   out->nbytes = size;
@@ -83,7 +89,8 @@ int lt_value_pointer(lt_process *p, const lt_value *v, uint64_t *addr) {
     return 0;
   }
   if (s->kind != LT_TY_POINTER && s->kind != LT_TY_REF)
-    return lt_fail(p->tracer, LT_EMISUSE, "value of type %s is not a pointer", lt_type_name(v->types, v->type));
+    return lt_fail(p->tracer, LT_EMISUSE, "value of type %s is not a pointer",
+                   lt_type_name(v->types, v->type));
   *addr = 0;
   return read_part(p, v, 0, addr, 8);
 }
@@ -111,7 +118,8 @@ int lt_value_deref(lt_process *p, const lt_value *v, lt_value *out, lt_valbuf *b
   uint64_t a;
   const lt_type *s = stripped(v);
   if (s->kind != LT_TY_POINTER && s->kind != LT_TY_REF)
-    return lt_fail(p->tracer, LT_EMISUSE, "value of type %s is not a pointer", lt_type_name(v->types, v->type));
+    return lt_fail(p->tracer, LT_EMISUSE, "value of type %s is not a pointer",
+                   lt_type_name(v->types, v->type));
   if (lt_value_pointer(p, v, &a) < 0) return poisoned(p, v, lt_type_target(v->types, s), out);
   memset(out, 0, sizeof *out);
   out->types = v->types;
@@ -123,7 +131,8 @@ int lt_value_deref(lt_process *p, const lt_value *v, lt_value *out, lt_valbuf *b
 
 /* Member `name`, looked for through anonymous structs and unions and
  * base classes as C and C++ do: its bit offset from the object's start. */
-static const lt_member *find_member(lt_types *c, const lt_type *t, const char *name, uint64_t *bits, int depth) {
+static const lt_member *find_member(lt_types *c, const lt_type *t, const char *name, uint64_t *bits,
+                                    int depth) {
   const lt_member *m;
   size_t n = lt_type_members(c, t, &m);
   for (size_t i = 0; i < n; i++) {
@@ -156,9 +165,11 @@ int lt_value_member(lt_process *p, const lt_value *v, const char *name, lt_value
     s = stripped(v);
   }
   if (s->kind != LT_TY_STRUCT && s->kind != LT_TY_UNION)
-    return lt_fail(p->tracer, LT_EMISUSE, "value of type %s has no member '%s'", lt_type_name(v->types, v->type), name);
+    return lt_fail(p->tracer, LT_EMISUSE, "value of type %s has no member '%s'",
+                   lt_type_name(v->types, v->type), name);
   if (s->incomplete)
-    return lt_fail(p->tracer, LT_EMISUSE, "%s is an incomplete type (no member '%s' known)", lt_type_name(v->types, s), name);
+    return lt_fail(p->tracer, LT_EMISUSE, "%s is an incomplete type (no member '%s' known)",
+                   lt_type_name(v->types, s), name);
   uint64_t bits;
   const lt_member *m = find_member(v->types, s, name, &bits, 0);
   if (!m) return lt_fail(p->tracer, LT_EMISUSE, "%s has no member '%s'", lt_type_name(v->types, s), name);
@@ -189,7 +200,8 @@ int lt_value_index(lt_process *p, const lt_value *v, int64_t i, lt_value *out, l
     const lt_type *e = lt_type_target(v->types, s);
     uint64_t es = lt_type_size(v->types, e);
     if (s->count >= 0 && (i < 0 || i >= s->count) && v->where == LT_VAL_BYTES)
-      return lt_fail(p->tracer, LT_EMISUSE, "index %lld out of %s", (long long)i, lt_type_name(v->types, v->type));
+      return lt_fail(p->tracer, LT_EMISUSE, "index %lld out of %s", (long long)i,
+                     lt_type_name(v->types, v->type));
     lt_value base = *v;
     if (v->where == LT_VAL_MEMORY) {
       *out = base;
@@ -215,7 +227,8 @@ int lt_value_index(lt_process *p, const lt_value *v, int64_t i, lt_value *out, l
     out->addr = a + (uint64_t)i * es;
     return 0;
   }
-  return lt_fail(p->tracer, LT_EMISUSE, "value of type %s cannot be indexed", lt_type_name(v->types, v->type));
+  return lt_fail(p->tracer, LT_EMISUSE, "value of type %s cannot be indexed",
+                 lt_type_name(v->types, v->type));
 }
 
 int lt_value_scalar(lt_process *p, const lt_value *v, lt_scalar *sc) {
@@ -230,11 +243,17 @@ int lt_value_scalar(lt_process *p, const lt_value *v, lt_scalar *sc) {
   const lt_type *under = s->kind == LT_TY_ENUM ? lt_type_strip(v->types, lt_type_target(v->types, s)) : s;
   memset(sc, 0, sizeof *sc);
   switch (s->kind) {
-  case LT_TY_INT: case LT_TY_UINT: case LT_TY_BOOL: case LT_TY_CHAR: case LT_TY_UCHAR:
-  case LT_TY_ENUM: case LT_TY_POINTER: case LT_TY_FLOAT:
-    break;
+  case LT_TY_INT:
+  case LT_TY_UINT:
+  case LT_TY_BOOL:
+  case LT_TY_CHAR:
+  case LT_TY_UCHAR:
+  case LT_TY_ENUM:
+  case LT_TY_POINTER:
+  case LT_TY_FLOAT: break;
   default:
-    return lt_fail(p->tracer, LT_EMISUSE, "value of type %s is not a scalar", lt_type_name(v->types, v->type));
+    return lt_fail(p->tracer, LT_EMISUSE, "value of type %s is not a scalar",
+                   lt_type_name(v->types, v->type));
   }
   if (size == 0 || (size > 8 && s->kind != LT_TY_FLOAT) || size > 16)
     return lt_fail(p->tracer, LT_EMISUSE, "value of type %s has %llu bytes: not a scalar lutra reads",
@@ -298,9 +317,12 @@ int lt_value_string(lt_process *p, const lt_value *v, char *buf, size_t max, siz
   const lt_type *s = stripped(v);
   *len = 0;
   *truncated = 0;
-  const lt_type *e = s->kind == LT_TY_POINTER || s->kind == LT_TY_ARRAY ? lt_type_strip(v->types, lt_type_target(v->types, s)) : NULL;
+  const lt_type *e = s->kind == LT_TY_POINTER || s->kind == LT_TY_ARRAY
+                         ? lt_type_strip(v->types, lt_type_target(v->types, s))
+                         : NULL;
   if (!e || !is_char(e) || lt_type_size(v->types, e) != 1)
-    return lt_fail(p->tracer, LT_EMISUSE, "value of type %s is not a string", lt_type_name(v->types, v->type));
+    return lt_fail(p->tracer, LT_EMISUSE, "value of type %s is not a string",
+                   lt_type_name(v->types, v->type));
   if (s->kind == LT_TY_ARRAY) {
     size_t n = s->count >= 0 ? (size_t)s->count : 0;
     size_t want = n < max ? n : max;
@@ -325,7 +347,8 @@ int lt_read_cstring(lt_process *p, uint64_t a, char *buf, size_t max, size_t *le
     size_t chunk = 4096 - (size_t)((a + done) % 4096);
     if (chunk > max - done) chunk = max - done;
     if (lt_mem_read_raw(p, a + done, buf + done, chunk) != (ssize_t)chunk) {
-      if (done == 0) return lt_fail(p->tracer, EFAULT, "cannot access memory at 0x%llx", (unsigned long long)a);
+      if (done == 0)
+        return lt_fail(p->tracer, EFAULT, "cannot access memory at 0x%llx", (unsigned long long)a);
       break;
     }
     lt_bp_shadow(p, a + done, (uint8_t *)buf + done, chunk);
@@ -351,11 +374,11 @@ const char *lt_type_kind_name(lt_types *c, const lt_type *t) {
 
 const char *lt_value_kind(const lt_value *v) {
   static const char *const names[] = {
-      [LT_TY_VOID] = "void", [LT_TY_INT] = "int", [LT_TY_UINT] = "uint", [LT_TY_BOOL] = "bool",
-      [LT_TY_CHAR] = "char", [LT_TY_UCHAR] = "uchar", [LT_TY_FLOAT] = "float",
-      [LT_TY_POINTER] = "pointer", [LT_TY_REF] = "reference", [LT_TY_ARRAY] = "array",
-      [LT_TY_STRUCT] = "struct", [LT_TY_UNION] = "union", [LT_TY_ENUM] = "enum",
-      [LT_TY_TYPEDEF] = "typedef", [LT_TY_CONST] = "const", [LT_TY_VOLATILE] = "volatile",
-      [LT_TY_FUNCTION] = "function", [LT_TY_OTHER] = "other"};
+      [LT_TY_VOID] = "void",         [LT_TY_INT] = "int",           [LT_TY_UINT] = "uint",
+      [LT_TY_BOOL] = "bool",         [LT_TY_CHAR] = "char",         [LT_TY_UCHAR] = "uchar",
+      [LT_TY_FLOAT] = "float",       [LT_TY_POINTER] = "pointer",   [LT_TY_REF] = "reference",
+      [LT_TY_ARRAY] = "array",       [LT_TY_STRUCT] = "struct",     [LT_TY_UNION] = "union",
+      [LT_TY_ENUM] = "enum",         [LT_TY_TYPEDEF] = "typedef",   [LT_TY_CONST] = "const",
+      [LT_TY_VOLATILE] = "volatile", [LT_TY_FUNCTION] = "function", [LT_TY_OTHER] = "other"};
   return names[stripped(v)->kind];
 }

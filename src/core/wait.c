@@ -109,9 +109,7 @@ void lt_tracer_del_thread(lt_tracer *tr, lt_thread *t) {
   if (hm_get(&tr->tids, (uint64_t)t->tid) == t) hm_del(&tr->tids, (uint64_t)t->tid);
 }
 
-lt_thread *lt_tracer_thread(lt_tracer *tr, pid_t tid) {
-  return hm_get(&tr->tids, (uint64_t)tid);
-}
+lt_thread *lt_tracer_thread(lt_tracer *tr, pid_t tid) { return hm_get(&tr->tids, (uint64_t)tid); }
 
 int lt_tracer_add_orphan(lt_tracer *tr, pid_t tid, int status) {
   if (tr->norphans == tr->caporphans) {
@@ -131,8 +129,7 @@ int lt_tracer_take_orphan(lt_tracer *tr, pid_t tid, int *status) {
   for (size_t i = 0; i < tr->norphans; i++) {
     if (tr->orphans[i].tid != tid) continue;
     *status = tr->orphans[i].status;
-    memmove(&tr->orphans[i], &tr->orphans[i + 1],
-            (tr->norphans - i - 1) * sizeof tr->orphans[0]);
+    memmove(&tr->orphans[i], &tr->orphans[i + 1], (tr->norphans - i - 1) * sizeof tr->orphans[0]);
     tr->norphans--;
     return 1;
   }

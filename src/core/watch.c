@@ -19,8 +19,8 @@ int lt_watch_add(lt_process *p, uint64_t addr, int len, char kind) {
     p->watch_gen++;
     return i;
   }
-  return lt_fail(tr, EBUSY, "watch 0x%llx: all %d hardware watchpoints are in use",
-                 (unsigned long long)addr, ARCH_NWATCH);
+  return lt_fail(tr, EBUSY, "watch 0x%llx: all %d hardware watchpoints are in use", (unsigned long long)addr,
+                 ARCH_NWATCH);
 }
 
 int lt_watch_remove(lt_process *p, int slot) {

@@ -12,9 +12,7 @@
  * hash is left out, as rustc-demangle's alternate form and gdb do. */
 #define DM_STYLE (DMGL_AUTO | DMGL_ANSI)
 
-int lt_is_mangled(const char *name) {
-  return name[0] == '_' && (name[1] == 'Z' || name[1] == 'R');
-}
+int lt_is_mangled(const char *name) { return name[0] == '_' && (name[1] == 'Z' || name[1] == 'R'); }
 
 /* A legacy Rust name is an Itanium one whose last part is the hash
  * "17h" + 16 hex digits: only those need the Rust demangler's attempt
@@ -71,8 +69,20 @@ enum { T_WORD, T_NUM, T_PUNCT };
 
 /* Words the pass acts on, recognised once per token. */
 enum {
-  K_NONE, K_CONST, K_VOLATILE, K_LONG, K_UNSIGNED, K_SIGNED, K_SHORT, K_CHAR, K_INT, K_DOUBLE,
-  K_INT128, K_VOID, K_STD, K_TYPEDEF /* + index into typedefs[] */
+  K_NONE,
+  K_CONST,
+  K_VOLATILE,
+  K_LONG,
+  K_UNSIGNED,
+  K_SIGNED,
+  K_SHORT,
+  K_CHAR,
+  K_INT,
+  K_DOUBLE,
+  K_INT128,
+  K_VOID,
+  K_STD,
+  K_TYPEDEF /* + index into typedefs[] */
 };
 
 typedef struct {
@@ -94,9 +104,7 @@ static bool is_word_start(char c) {
 }
 static bool is_word_char(char c) { return is_word_start(c) || (c >= '0' && c <= '9'); }
 
-static bool punct(const tok *t, char c) {
-  return t && t->kind == T_PUNCT && t->len == 1 && t->s[0] == c;
-}
+static bool punct(const tok *t, char c) { return t && t->kind == T_PUNCT && t->len == 1 && t->s[0] == c; }
 static bool scope(const tok *t) { return t && t->kind == T_PUNCT && t->len == 2 && t->s[0] == ':'; }
 static bool amp2(const tok *t) { return t && t->kind == T_PUNCT && t->len == 2 && t->s[0] == '&'; }
 
@@ -143,8 +151,10 @@ static size_t tokenize(const char *s, size_t n, tok *toks) {
       t->kind = T_NUM;
     } else {
       t->kind = T_PUNCT;
-      if ((c == ':' && j < n && s[j] == ':') || (c == '&' && j < n && s[j] == '&')) j++;
-      else if (c == '.' && j + 1 < n && s[j] == '.' && s[j + 1] == '.') j += 2;
+      if ((c == ':' && j < n && s[j] == ':') || (c == '&' && j < n && s[j] == '&'))
+        j++;
+      else if (c == '.' && j + 1 < n && s[j] == '.' && s[j + 1] == '.')
+        j += 2;
     }
     t->len = j - i;
     t->kw = t->kind == T_WORD ? classify(t->s, t->len) : K_NONE;
@@ -166,10 +176,10 @@ static void put(emitter *e, const char *s, size_t n) {
 static char last_char(const emitter *e) { return e->len ? e->out[e->len - 1] : 0; }
 
 static bool is_builtin(const char *s, size_t n) {
-  static const char *const kw[] = {"void", "bool", "char", "int", "long", "short", "unsigned",
-                                   "signed", "float", "double", "wchar_t", "char8_t",
-                                   "char16_t", "char32_t", "__int128", "auto", "decltype",
-                                   "sizeof", "alignof", NULL};
+  static const char *const kw[] = {"void",    "bool",     "char",     "int",      "long",
+                                   "short",   "unsigned", "signed",   "float",    "double",
+                                   "wchar_t", "char8_t",  "char16_t", "char32_t", "__int128",
+                                   "auto",    "decltype", "sizeof",   "alignof",  NULL};
   for (int i = 0; kw[i]; i++)
     if (strlen(kw[i]) == n && memcmp(kw[i], s, n) == 0) return true;
   return false;
@@ -202,8 +212,10 @@ static void emit(emitter *e, const tok *t, const tok *next) {
     const char *w;
     size_t wn;
     bool after_op = last_word(e, &w, &wn) && wn == 8 && memcmp(w, "operator", 8) == 0;
-    if (a == ',') space = true;
-    else if (after_op || a == '(' || a == '<' || a == ':' || a == '~') space = false;
+    if (a == ',')
+      space = true;
+    else if (after_op || a == '(' || a == '<' || a == ':' || a == '~')
+      space = false;
     else if (next && (punct(next, '*') || punct(next, '&') || amp2(next)))
       space = true; /* a declarator: "void (*)(int)", "int (&) [4]" */
     else if (last_word(e, &w, &wn) && is_builtin(w, wn))
@@ -239,11 +251,20 @@ static const struct {
   const char *name;
   const char *is;
 } typedefs[] = {
-    {"size_t", "unsigned long"}, {"ssize_t", "long"}, {"ptrdiff_t", "long"},
-    {"intptr_t", "long"}, {"uintptr_t", "unsigned long"}, {"int8_t", "signed char"},
-    {"uint8_t", "unsigned char"}, {"int16_t", "short"}, {"uint16_t", "unsigned short"},
-    {"int32_t", "int"}, {"uint32_t", "unsigned int"}, {"int64_t", "long"},
-    {"uint64_t", "unsigned long"}, {"nullptr_t", "decltype(nullptr)"},
+    {"size_t", "unsigned long"},
+    {"ssize_t", "long"},
+    {"ptrdiff_t", "long"},
+    {"intptr_t", "long"},
+    {"uintptr_t", "unsigned long"},
+    {"int8_t", "signed char"},
+    {"uint8_t", "unsigned char"},
+    {"int16_t", "short"},
+    {"uint16_t", "unsigned short"},
+    {"int32_t", "int"},
+    {"uint32_t", "unsigned int"},
+    {"int64_t", "long"},
+    {"uint64_t", "unsigned long"},
+    {"nullptr_t", "decltype(nullptr)"},
     {"string", "std::__cxx11::basic_string<char, std::char_traits<char>, std::allocator<char> >"},
     {"wstring", "std::__cxx11::basic_string<wchar_t, std::char_traits<wchar_t>, std::allocator<wchar_t> >"},
     {"string_view", "std::basic_string_view<char, std::char_traits<char> >"},
@@ -256,20 +277,20 @@ static bool std_only(const char *name) {
 }
 
 static int classify(const char *s, size_t n) {
-#define W(w, k) {w, sizeof w - 1, k}
+#define W(w, k) \
+  { w, sizeof w - 1, k }
   static const struct {
     const char *w;
     size_t n;
     int kw;
-  } words[] = {W("const", K_CONST), W("volatile", K_VOLATILE), W("long", K_LONG),
-               W("unsigned", K_UNSIGNED), W("signed", K_SIGNED), W("short", K_SHORT),
-               W("char", K_CHAR), W("int", K_INT), W("double", K_DOUBLE),
-               W("__int128", K_INT128), W("void", K_VOID), W("std", K_STD), {NULL, 0, 0}};
+  } words[] = {W("const", K_CONST),   W("volatile", K_VOLATILE), W("long", K_LONG), W("unsigned", K_UNSIGNED),
+               W("signed", K_SIGNED), W("short", K_SHORT),       W("char", K_CHAR), W("int", K_INT),
+               W("double", K_DOUBLE), W("__int128", K_INT128),   W("void", K_VOID), W("std", K_STD),
+               {NULL, 0, 0}};
 #undef W
   if (n < 3 || n > 11) return K_NONE; /* no keyword or typedef is shorter or longer */
   for (int i = 0; words[i].w; i++)
-    if (words[i].n == n && words[i].w[0] == s[0] && memcmp(words[i].w, s, n) == 0)
-      return words[i].kw;
+    if (words[i].n == n && words[i].w[0] == s[0] && memcmp(words[i].w, s, n) == 0) return words[i].kw;
   if (s[n - 1] != 't' && s[n - 1] != 'g' && s[n - 1] != 'w') return K_NONE; /* ..._t, string, string_view */
   for (int k = 0; typedefs[k].name; k++)
     if (typedefs[k].name[0] == s[0] && strlen(typedefs[k].name) == n && memcmp(typedefs[k].name, s, n) == 0)
@@ -298,26 +319,42 @@ static size_t int_run(const tok *toks, size_t nt, size_t i, char *spelled, size_
   size_t j = i;
   for (; j < nt; j++) {
     int kw = toks[j].kw;
-    if (kw == K_LONG) longs++;
-    else if (kw == K_UNSIGNED) sign = 1;
-    else if (kw == K_SIGNED) sign = -1;
-    else if (kw == K_SHORT) shorts++;
-    else if (kw == K_CHAR) chars++;
-    else if (kw == K_INT) ints++;
-    else if (kw == K_DOUBLE) dbl++;
-    else if (kw == K_INT128) i128++;
-    else break;
+    if (kw == K_LONG)
+      longs++;
+    else if (kw == K_UNSIGNED)
+      sign = 1;
+    else if (kw == K_SIGNED)
+      sign = -1;
+    else if (kw == K_SHORT)
+      shorts++;
+    else if (kw == K_CHAR)
+      chars++;
+    else if (kw == K_INT)
+      ints++;
+    else if (kw == K_DOUBLE)
+      dbl++;
+    else if (kw == K_INT128)
+      i128++;
+    else
+      break;
   }
   if (j == i || (j == i + 1 && !sign)) return 0; /* "int", "long": already so */
   if (j > i + 1 && i > 0 && scope(&toks[i - 1])) return 0;
   const char *u = sign > 0 ? "unsigned " : "";
-  if (chars) snprintf(spelled, len, "%schar", sign > 0 ? "unsigned " : sign < 0 ? "signed " : "");
-  else if (dbl) snprintf(spelled, len, "%sdouble", longs ? "long " : "");
-  else if (i128) snprintf(spelled, len, "%s__int128", u);
-  else if (shorts) snprintf(spelled, len, "%sshort", u);
-  else if (longs >= 2) snprintf(spelled, len, "%slong long", u);
-  else if (longs == 1) snprintf(spelled, len, "%slong", u);
-  else snprintf(spelled, len, "%sint", u);
+  if (chars)
+    snprintf(spelled, len, "%schar", sign > 0 ? "unsigned " : sign < 0 ? "signed " : "");
+  else if (dbl)
+    snprintf(spelled, len, "%sdouble", longs ? "long " : "");
+  else if (i128)
+    snprintf(spelled, len, "%s__int128", u);
+  else if (shorts)
+    snprintf(spelled, len, "%sshort", u);
+  else if (longs >= 2)
+    snprintf(spelled, len, "%slong long", u);
+  else if (longs == 1)
+    snprintf(spelled, len, "%slong", u);
+  else
+    snprintf(spelled, len, "%sint", u);
   (void)ints;
   return j - i;
 }
@@ -345,13 +382,17 @@ static size_t simple_type_end(const tok *toks, size_t nt, size_t i) {
     if (j < nt && punct(&toks[j], '<')) {
       int depth = 0;
       for (; j < nt; j++) {
-        if (punct(&toks[j], '<')) depth++;
-        else if (punct(&toks[j], '>') && --depth == 0) break;
+        if (punct(&toks[j], '<'))
+          depth++;
+        else if (punct(&toks[j], '>') && --depth == 0)
+          break;
       }
       if (j < nt) j++;
     }
-    if (j < nt && scope(&toks[j])) j++;
-    else break;
+    if (j < nt && scope(&toks[j]))
+      j++;
+    else
+      break;
   }
   return j;
 }
@@ -387,8 +428,10 @@ static void spell_range(emitter *e, const tok *toks, size_t nt, size_t from, siz
       size_t j = i;
       bool c = false, v = false;
       for (; j < to && is_cv(&toks[j]); j++) {
-        if (toks[j].kw == K_CONST) c = true;
-        else v = true;
+        if (toks[j].kw == K_CONST)
+          c = true;
+        else
+          v = true;
       }
       size_t k = simple_type_end(toks, to, j);
       if (k > j) {

@@ -116,8 +116,7 @@ static void add_line(lines_arg *a, Dwfl_Module *mod, uint64_t addr) {
   if (a->n < a->max) a->addrs[a->n++] = addr;
 }
 
-static int lines_in_module(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr start,
-                           void *arg) {
+static int lines_in_module(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr start, void *arg) {
   (void)userdata;
   (void)name;
   (void)start;
@@ -128,8 +127,7 @@ static int lines_in_module(Dwfl_Module *mod, void **userdata, const char *name, 
    * of each line's full path here. */
   const char *slash = strrchr(a->file, '/');
   const char *base = slash && a->file[0] != '/' ? slash + 1 : a->file;
-  if (dwfl_module_getsrc_file(mod, base, a->line, 0, &srcs, &nsrcs) != 0 || nsrcs == 0)
-    return DWARF_CB_OK;
+  if (dwfl_module_getsrc_file(mod, base, a->line, 0, &srcs, &nsrcs) != 0 || nsrcs == 0) return DWARF_CB_OK;
   for (size_t i = 0; i < nsrcs; i++) {
     Dwarf_Addr addr;
     int lineno;
@@ -137,8 +135,7 @@ static int lines_in_module(Dwfl_Module *mod, void **userdata, const char *name, 
     if (!path) continue;
     if (base != a->file) {
       size_t lp = strlen(path), lf = strlen(a->file);
-      if (lp < lf || strcmp(path + lp - lf, a->file) != 0 || (lp > lf && path[lp - lf - 1] != '/'))
-        continue;
+      if (lp < lf || strcmp(path + lp - lf, a->file) != 0 || (lp > lf && path[lp - lf - 1] != '/')) continue;
     }
     a->found_file = true;
     if (lineno != a->line) continue;

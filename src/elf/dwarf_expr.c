@@ -12,7 +12,7 @@
 #define STACK_MAX 64
 
 typedef struct {
-  uint64_t v;   /* the value's bits, zero-extended from its size */
+  uint64_t v; /* the value's bits, zero-extended from its size */
   lt_dwtype t;
 } entry;
 
@@ -133,8 +133,10 @@ static int arith(machine *m, int atom) {
   case DW_OP_mul: r = x * y; break;
   case DW_OP_div:
     if (y == 0) return fail(m, "DWARF expression: division by zero");
-    if (sgn && !(sx == INT64_MIN && sy == -1)) r = (uint64_t)(sx / sy);
-    else r = x / y;
+    if (sgn && !(sx == INT64_MIN && sy == -1))
+      r = (uint64_t)(sx / sy);
+    else
+      r = x / y;
     break;
   case DW_OP_mod:
     if (y == 0) return fail(m, "DWARF expression: division by zero");
@@ -191,8 +193,10 @@ static long op_at(const Dwarf_Op *ops, size_t n, uint64_t off) {
   while (lo < hi) {
     size_t mid = (lo + hi) / 2;
     if (ops[mid].offset == off) return (long)mid;
-    if (ops[mid].offset < off) lo = mid + 1;
-    else hi = mid;
+    if (ops[mid].offset < off)
+      lo = mid + 1;
+    else
+      hi = mid;
   }
   /* past the last operation: the end of the expression (its length is
    * not kept by libdw) */
@@ -295,9 +299,16 @@ static int run(machine *m, const Dwarf_Op *ops, size_t n, const lt_dwexpr_ctx *c
       if (pop(m, &a) < 0 || read_mem(m, c, a.v, size, &v) < 0 || push(m, v, t) < 0) return -1;
       break;
     }
-    case DW_OP_const1u: case DW_OP_const2u: case DW_OP_const4u: case DW_OP_const8u:
-    case DW_OP_const1s: case DW_OP_const2s: case DW_OP_const4s: case DW_OP_const8s:
-    case DW_OP_constu: case DW_OP_consts:
+    case DW_OP_const1u:
+    case DW_OP_const2u:
+    case DW_OP_const4u:
+    case DW_OP_const8u:
+    case DW_OP_const1s:
+    case DW_OP_const2s:
+    case DW_OP_const4s:
+    case DW_OP_const8s:
+    case DW_OP_constu:
+    case DW_OP_consts:
       if (push(m, op->number, generic) < 0) return -1;
       break;
     case DW_OP_dup:
@@ -347,10 +358,23 @@ static int run(machine *m, const Dwarf_Op *ops, size_t n, const lt_dwexpr_ctx *c
     case DW_OP_plus_uconst:
       if (pop(m, &a) < 0 || push(m, mask_to(a.v + op->number, a.t.size), a.t) < 0) return -1;
       break;
-    case DW_OP_and: case DW_OP_div: case DW_OP_minus: case DW_OP_mod: case DW_OP_mul:
-    case DW_OP_or: case DW_OP_plus: case DW_OP_shl: case DW_OP_shr: case DW_OP_shra:
-    case DW_OP_xor: case DW_OP_eq: case DW_OP_ge: case DW_OP_gt: case DW_OP_le:
-    case DW_OP_lt: case DW_OP_ne:
+    case DW_OP_and:
+    case DW_OP_div:
+    case DW_OP_minus:
+    case DW_OP_mod:
+    case DW_OP_mul:
+    case DW_OP_or:
+    case DW_OP_plus:
+    case DW_OP_shl:
+    case DW_OP_shr:
+    case DW_OP_shra:
+    case DW_OP_xor:
+    case DW_OP_eq:
+    case DW_OP_ge:
+    case DW_OP_gt:
+    case DW_OP_le:
+    case DW_OP_lt:
+    case DW_OP_ne:
       if (arith(m, atom) < 0) return -1;
       break;
     case DW_OP_skip:
@@ -362,14 +386,14 @@ static int run(machine *m, const Dwarf_Op *ops, size_t n, const lt_dwexpr_ctx *c
       /* libdw keeps the signed 2-byte offset, counted from the next op */
       uint64_t target = op->offset + 3 + (uint64_t)(int64_t)(int16_t)op->number;
       long j = op_at(ops, n, target);
-      if (j < 0) return fail(m, "DWARF expression: branch to offset %llu, not an operation",
-                             (unsigned long long)target);
+      if (j < 0)
+        return fail(m, "DWARF expression: branch to offset %llu, not an operation",
+                    (unsigned long long)target);
       i = (size_t)j - 1; /* the loop's i++ lands on it */
       break;
     }
     case DW_OP_nop:
-    case DW_OP_GNU_uninit:
-      break;
+    case DW_OP_GNU_uninit: break;
     case DW_OP_regx:
     case DW_OP_reg0 ... DW_OP_reg31:
       pd.kind = PEND_REG;
@@ -458,8 +482,7 @@ static int run(machine *m, const Dwarf_Op *ops, size_t n, const lt_dwexpr_ctx *c
       if (pop(m, &a) < 0 || c->tls(c->ud, a.v, &v, m->err, m->errlen) < 0 || push(m, v, generic) < 0)
         return -1;
       break;
-    default:
-      return fail(m, "DWARF expression: operation 0x%x is not supported", atom);
+    default: return fail(m, "DWARF expression: operation 0x%x is not supported", atom);
     }
   }
   if (out) {
@@ -481,15 +504,15 @@ static int run(machine *m, const Dwarf_Op *ops, size_t n, const lt_dwexpr_ctx *c
   return 0;
 }
 
-int lt_dwexpr_location(const Dwarf_Op *ops, size_t n, const lt_dwexpr_ctx *ctx, lt_dwloc *out,
-                       char *err, size_t errlen) {
+int lt_dwexpr_location(const Dwarf_Op *ops, size_t n, const lt_dwexpr_ctx *ctx, lt_dwloc *out, char *err,
+                       size_t errlen) {
   machine m = {.sp = 0, .err = err, .errlen = errlen};
   out->npieces = 0;
   return run(&m, ops, n, ctx, out);
 }
 
-int lt_dwexpr_value(const Dwarf_Op *ops, size_t n, const lt_dwexpr_ctx *ctx, uint64_t *value,
-                    int push_first, char *err, size_t errlen) {
+int lt_dwexpr_value(const Dwarf_Op *ops, size_t n, const lt_dwexpr_ctx *ctx, uint64_t *value, int push_first,
+                    char *err, size_t errlen) {
   machine m = {.sp = 0, .err = err, .errlen = errlen};
   if (push_first) push(&m, *value, generic);
   if (run(&m, ops, n, ctx, NULL) < 0) return -1;

@@ -10,25 +10,25 @@
 
 /* Where one piece of an object is. */
 typedef enum {
-  LT_PIECE_MEMORY,   /* at addr */
-  LT_PIECE_REGISTER, /* in DWARF register regno */
-  LT_PIECE_VALUE,    /* its bytes are value[] (DW_OP_stack_value) */
-  LT_PIECE_IMPLICIT, /* its bytes are data[0..len) (DW_OP_implicit_value) */
-  LT_PIECE_EMPTY,    /* optimised out */
+  LT_PIECE_MEMORY,           /* at addr */
+  LT_PIECE_REGISTER,         /* in DWARF register regno */
+  LT_PIECE_VALUE,            /* its bytes are value[] (DW_OP_stack_value) */
+  LT_PIECE_IMPLICIT,         /* its bytes are data[0..len) (DW_OP_implicit_value) */
+  LT_PIECE_EMPTY,            /* optimised out */
   LT_PIECE_IMPLICIT_POINTER, /* a pointer to the object of DIE `die` (.debug_info offset), plus offset */
 } lt_piece_kind;
 
 typedef struct {
   lt_piece_kind kind;
-  uint64_t bits;      /* the piece's size in bits; 0: the whole object (no DW_OP_piece) */
+  uint64_t bits;       /* the piece's size in bits; 0: the whole object (no DW_OP_piece) */
   uint64_t bit_offset; /* DW_OP_bit_piece: offset into the register or value */
-  uint64_t addr;      /* MEMORY */
-  int regno;          /* REGISTER */
-  uint8_t value[8];   /* VALUE, little-endian */
-  uint8_t value_size; /* VALUE: its type's size (8 for the generic type) */
+  uint64_t addr;       /* MEMORY */
+  int regno;           /* REGISTER */
+  uint8_t value[8];    /* VALUE, little-endian */
+  uint8_t value_size;  /* VALUE: its type's size (8 for the generic type) */
   const uint8_t *data; /* IMPLICIT */
   uint64_t len;
-  uint64_t die;       /* IMPLICIT_POINTER */
+  uint64_t die; /* IMPLICIT_POINTER */
   int64_t offset;
 } lt_piece;
 
@@ -72,14 +72,14 @@ typedef struct {
 /* Evaluates a location description into pieces. -1 with a message when
  * it cannot be evaluated (a register or memory cannot be read, an
  * operation is unknown or malformed). */
-int lt_dwexpr_location(const Dwarf_Op *ops, size_t n, const lt_dwexpr_ctx *ctx, lt_dwloc *out,
-                       char *err, size_t errlen);
+int lt_dwexpr_location(const Dwarf_Op *ops, size_t n, const lt_dwexpr_ctx *ctx, lt_dwloc *out, char *err,
+                       size_t errlen);
 
 /* Evaluates a DWARF expression (a CFA rule, DW_AT_call_value, a frame
  * base given as an expression) to the value left on top of the stack;
  * with `push_first`, *value is pushed before the first operation. A
  * register location (DW_OP_regN) gives the register's value. */
-int lt_dwexpr_value(const Dwarf_Op *ops, size_t n, const lt_dwexpr_ctx *ctx, uint64_t *value,
-                    int push_first, char *err, size_t errlen);
+int lt_dwexpr_value(const Dwarf_Op *ops, size_t n, const lt_dwexpr_ctx *ctx, uint64_t *value, int push_first,
+                    char *err, size_t errlen);
 
 #endif

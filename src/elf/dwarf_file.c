@@ -149,8 +149,10 @@ int lt_dwfile_cu_at(lt_dwfile *f, uint64_t pc, Dwarf_Die *cu) {
   size_t lo = 0, hi = f->nranges;
   while (lo < hi) { /* the last range starting at or before pc */
     size_t mid = (lo + hi) / 2;
-    if (f->ranges[mid].lo <= pc) lo = mid + 1;
-    else hi = mid;
+    if (f->ranges[mid].lo <= pc)
+      lo = mid + 1;
+    else
+      hi = mid;
   }
   /* ranges may nest (a unit's range list spanning another's): look back */
   for (size_t i = lo; i > 0 && i + 64 > lo; i--) {

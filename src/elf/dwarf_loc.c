@@ -192,7 +192,8 @@ static int c_entry_value(void *ud, const Dwarf_Op *op, uint64_t *out, char *err,
   Dwarf_Attribute sub;
   Dwarf_Op *sops;
   size_t sn;
-  if (!ec->attr || dwarf_getlocation_attr(ec->attr, op, &sub) != 0 || dwarf_getlocation(&sub, &sops, &sn) != 0)
+  if (!ec->attr || dwarf_getlocation_attr(ec->attr, op, &sub) != 0 ||
+      dwarf_getlocation(&sub, &sops, &sn) != 0)
     return failf(err, errlen, "cannot read a DW_OP_entry_value: %s", dwarf_errmsg(-1));
   /* At the function's first instruction the registers still hold it. */
   if (!ec->fr->caller && ec->fn && code_pc(ec->fr) == frame_entry(ec->fn))
@@ -229,14 +230,18 @@ static int c_base_type(void *ud, const Dwarf_Op *op, uint64_t off, lt_dwtype *t,
   return 0;
 }
 
-static int c_block(void *ud, const Dwarf_Op *op, const uint8_t **data, size_t *len, char *err, size_t errlen) {
+static int c_block(void *ud, const Dwarf_Op *op, const uint8_t **data, size_t *len, char *err,
+                   size_t errlen) {
   evctx *ec = ud;
   Dwarf_Block blk;
   Dwarf_Attribute res;
   int rc = -1;
-  if (ec->attr && op->atom == DW_OP_implicit_value) rc = dwarf_getlocation_implicit_value(ec->attr, op, &blk);
-  else if (ec->attr && dwarf_getlocation_attr(ec->attr, op, &res) == 0) rc = dwarf_formblock(&res, &blk);
-  if (rc != 0) return failf(err, errlen, "cannot read a constant of a DWARF expression: %s", dwarf_errmsg(-1));
+  if (ec->attr && op->atom == DW_OP_implicit_value)
+    rc = dwarf_getlocation_implicit_value(ec->attr, op, &blk);
+  else if (ec->attr && dwarf_getlocation_attr(ec->attr, op, &res) == 0)
+    rc = dwarf_formblock(&res, &blk);
+  if (rc != 0)
+    return failf(err, errlen, "cannot read a constant of a DWARF expression: %s", dwarf_errmsg(-1));
   *data = blk.data;
   *len = blk.length;
   return 0;
@@ -262,8 +267,8 @@ static int c_tls(void *ud, uint64_t off, uint64_t *out, char *err, size_t errlen
 }
 
 static lt_dwexpr_ctx make_ctx(evctx *ec) {
-  lt_dwexpr_ctx c = {ec, c_reg, c_mem, c_frame_base, c_cfa, c_entry_value, c_param_ref,
-                     c_base_type, c_block, c_addrx, c_tls, ec->fr->bias};
+  lt_dwexpr_ctx c = {ec,          c_reg,       c_mem,   c_frame_base, c_cfa, c_entry_value,
+                     c_param_ref, c_base_type, c_block, c_addrx,      c_tls, ec->fr->bias};
   return c;
 }
 
@@ -329,7 +334,9 @@ static lt_dwframe *unwind(lt_dwframe *fr, char *err, size_t errlen) {
   lt_dwframe_set_reg(up, env->sp_regno, &cfa, 8);
   if (!up->reg_size[env->ra_regno]) {
     free(up);
-    return failf(err, errlen, "the return address of the frame at 0x%llx is unknown", (unsigned long long)fr->pc), NULL;
+    return failf(err, errlen, "the return address of the frame at 0x%llx is unknown",
+                 (unsigned long long)fr->pc),
+           NULL;
   }
   uint64_t ra;
   memcpy(&ra, up->regs[env->ra_regno], 8);
@@ -360,9 +367,12 @@ int lt_dwframe_locate(lt_dwframe *fr, Dwarf_Die *var, const lt_dwfunc *fn, lt_dw
     }
     Dwarf_Sword s;
     Dwarf_Word w;
-    if (a.form == DW_FORM_sdata && dwarf_formsdata(&a, &s) == 0) memcpy(out->cbuf, &s, 8);
-    else if (dwarf_formudata(&a, &w) == 0) memcpy(out->cbuf, &w, 8);
-    else return failf(err, errlen, "an unreadable constant: %s", dwarf_errmsg(-1));
+    if (a.form == DW_FORM_sdata && dwarf_formsdata(&a, &s) == 0)
+      memcpy(out->cbuf, &s, 8);
+    else if (dwarf_formudata(&a, &w) == 0)
+      memcpy(out->cbuf, &w, 8);
+    else
+      return failf(err, errlen, "an unreadable constant: %s", dwarf_errmsg(-1));
     out->data = out->cbuf;
     out->len = 8;
     return 0;
@@ -471,8 +481,7 @@ int lt_dwframe_read(lt_dwframe *fr, const lt_dwplace *pl, uint64_t size, uint8_t
       src = p->data;
       srcbits = p->len * 8;
       break;
-    default:
-      ok = 0;
+    default: ok = 0;
     }
     if (ok && spos + nbits > srcbits) { /* the rest is beyond the register or value */
       uint64_t have = srcbits > spos ? srcbits - spos : 0;

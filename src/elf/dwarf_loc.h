@@ -28,11 +28,11 @@ typedef struct lt_dwframe {
   const lt_dwenv *env;
   lt_dwvars *vars;
   uint64_t bias;
-  uint64_t pc;   /* runtime */
-  int caller;    /* pc is a return address: code is looked up at pc - 1 */
+  uint64_t pc; /* runtime */
+  int caller;  /* pc is a return address: code is looked up at pc - 1 */
   uint8_t regs[LT_DWREGS][16];
   uint8_t reg_size[LT_DWREGS]; /* 0: not known in this frame */
-  int cfa_state; /* 0 not computed, 1 known, -1 unknown */
+  int cfa_state;               /* 0 not computed, 1 known, -1 unknown */
   uint64_t cfa;
   struct lt_dwframe *up; /* the caller, unwound on demand */
   int depth;

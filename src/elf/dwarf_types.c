@@ -104,8 +104,8 @@ static bool cu_is_cxx(Dwarf_Die *die) {
   Dwarf_Die cu;
   if (!dwarf_diecu(die, &cu, NULL, NULL)) return false;
   int lang = dwarf_srclang(&cu);
-  return lang == DW_LANG_C_plus_plus || lang == DW_LANG_C_plus_plus_03 ||
-         lang == DW_LANG_C_plus_plus_11 || lang == DW_LANG_C_plus_plus_14;
+  return lang == DW_LANG_C_plus_plus || lang == DW_LANG_C_plus_plus_03 || lang == DW_LANG_C_plus_plus_11 ||
+         lang == DW_LANG_C_plus_plus_14;
 }
 
 /* "ns::Outer::name" for a C++ DIE: the names of the scopes around it. */
@@ -246,8 +246,10 @@ static lt_type *build(lt_types *c, Dwarf_Die *die) {
   if (insert(c, die->addr, t) < 0) return NULL;
   Dwarf_Attribute a;
   Dwarf_Word w;
-  if (dwarf_attr_integrate(die, DW_AT_byte_size, &a) && dwarf_formudata(&a, &w) == 0) t->size = w;
-  else if (kind == LT_TY_POINTER || kind == LT_TY_REF) t->size = 8;
+  if (dwarf_attr_integrate(die, DW_AT_byte_size, &a) && dwarf_formudata(&a, &w) == 0)
+    t->size = w;
+  else if (kind == LT_TY_POINTER || kind == LT_TY_REF)
+    t->size = 8;
   bool flag = false;
   if (dwarf_attr_integrate(die, DW_AT_declaration, &a) && dwarf_formflag(&a, &flag) == 0 && flag)
     t->incomplete = 1;
@@ -288,7 +290,8 @@ const lt_type *lt_type_target(lt_types *c, const lt_type *ct) {
 }
 
 const lt_type *lt_type_strip(lt_types *c, const lt_type *t) {
-  for (int i = 0; i < 64 && (t->kind == LT_TY_TYPEDEF || t->kind == LT_TY_CONST || t->kind == LT_TY_VOLATILE); i++)
+  for (int i = 0; i < 64 && (t->kind == LT_TY_TYPEDEF || t->kind == LT_TY_CONST || t->kind == LT_TY_VOLATILE);
+       i++)
     t = lt_type_target(c, t);
   return t;
 }
@@ -354,7 +357,8 @@ int lt_type_by_reference(lt_types *c, const lt_type *ct) {
       if (dwarf_attr(&child, DW_AT_virtuality, &a)) return t->pass_by_ref = 1;
       if (dwarf_attr(&child, DW_AT_artificial, &a) && dwarf_formflag(&a, &flag) == 0 && flag) continue;
       Dwarf_Word d;
-      if (dwarf_attr(&child, DW_AT_defaulted, &a) && dwarf_formudata(&a, &d) == 0 && d == DW_DEFAULTED_in_class)
+      if (dwarf_attr(&child, DW_AT_defaulted, &a) && dwarf_formudata(&a, &d) == 0 &&
+          d == DW_DEFAULTED_in_class)
         continue;
       const char *n = dwarf_diename(&child);
       if (n && n[0] == '~') return t->pass_by_ref = 1;
@@ -398,8 +402,10 @@ size_t lt_type_members(lt_types *c, const lt_type *ct, const lt_member **out) {
         if (dwarf_attr(&child, DW_AT_bit_size, &a) && dwarf_formudata(&a, &w) == 0) m->bit_size = (uint32_t)w;
         m->type = lt_type_attr(c, &child);
         uint64_t storage = 0;
-        if (dwarf_attr(&child, DW_AT_byte_size, &a) && dwarf_formudata(&a, &w) == 0) storage = w;
-        else if (m->bit_size) storage = lt_type_size(c, m->type);
+        if (dwarf_attr(&child, DW_AT_byte_size, &a) && dwarf_formudata(&a, &w) == 0)
+          storage = w;
+        else if (m->bit_size)
+          storage = lt_type_size(c, m->type);
         m->bit_pos = member_bit_pos(&child, m->bit_size, storage);
         m->is_base = tag == DW_TAG_inheritance;
         const char *n = m->is_base ? NULL : dwarf_diename(&child);
@@ -475,14 +481,20 @@ static void base_name(lt_types *c, const lt_type *t, sbuf *b) {
   (void)c;
   const char *kw = NULL;
   if (!t->is_cxx) {
-    if (t->kind == LT_TY_STRUCT) kw = "struct ";
-    else if (t->kind == LT_TY_UNION) kw = "union ";
-    else if (t->kind == LT_TY_ENUM) kw = "enum ";
+    if (t->kind == LT_TY_STRUCT)
+      kw = "struct ";
+    else if (t->kind == LT_TY_UNION)
+      kw = "union ";
+    else if (t->kind == LT_TY_ENUM)
+      kw = "enum ";
   }
   if (kw) sb_put(b, kw);
-  if (t->name) sb_put(b, t->name);
-  else if (t->kind == LT_TY_STRUCT || t->kind == LT_TY_UNION || t->kind == LT_TY_ENUM) sb_put(b, "{...}");
-  else sb_put(b, t->kind == LT_TY_VOID ? "void" : "?");
+  if (t->name)
+    sb_put(b, t->name);
+  else if (t->kind == LT_TY_STRUCT || t->kind == LT_TY_UNION || t->kind == LT_TY_ENUM)
+    sb_put(b, "{...}");
+  else
+    sb_put(b, t->kind == LT_TY_VOID ? "void" : "?");
 }
 
 static void params_of(lt_types *c, const lt_type *t, sbuf *b);
@@ -523,8 +535,10 @@ static void declarator(lt_types *c, const lt_type *t, const char *inner, sbuf *b
       for (int i = 0; i < 8 && (tt->kind == LT_TY_CONST || tt->kind == LT_TY_VOLATILE); i++) {
         const lt_type *n2 = lt_type_target(c, tt);
         if (n2->kind == LT_TY_POINTER || n2->kind == LT_TY_REF) break;
-        if (tt->kind == LT_TY_CONST) is_const = 1;
-        else is_volatile = 1;
+        if (tt->kind == LT_TY_CONST)
+          is_const = 1;
+        else
+          is_volatile = 1;
         tt = n2;
       }
       if (tt->kind == LT_TY_CONST || tt->kind == LT_TY_VOLATILE) { /* over a pointer: its own */
@@ -541,8 +555,10 @@ static void declarator(lt_types *c, const lt_type *t, const char *inner, sbuf *b
   case LT_TY_ARRAY: {
     s = malloc(il + 32);
     if (!s) return;
-    if (t->count >= 0) sprintf(s, "%s[%lld]", inner, (long long)t->count);
-    else sprintf(s, "%s[]", inner);
+    if (t->count >= 0)
+      sprintf(s, "%s[%lld]", inner, (long long)t->count);
+    else
+      sprintf(s, "%s[]", inner);
     declarator(c, lt_type_target(c, t), s, b, depth + 1);
     break;
   }

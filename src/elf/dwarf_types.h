@@ -9,14 +9,14 @@
 
 typedef enum {
   LT_TY_VOID,
-  LT_TY_INT,    /* signed integer */
-  LT_TY_UINT,   /* unsigned integer */
+  LT_TY_INT,  /* signed integer */
+  LT_TY_UINT, /* unsigned integer */
   LT_TY_BOOL,
-  LT_TY_CHAR,   /* char, signed char: printed as characters */
-  LT_TY_UCHAR,  /* unsigned char */
-  LT_TY_FLOAT,  /* float, double, long double */
+  LT_TY_CHAR,  /* char, signed char: printed as characters */
+  LT_TY_UCHAR, /* unsigned char */
+  LT_TY_FLOAT, /* float, double, long double */
   LT_TY_POINTER,
-  LT_TY_REF,    /* C++ & and && */
+  LT_TY_REF, /* C++ & and && */
   LT_TY_ARRAY,
   LT_TY_STRUCT, /* struct and class */
   LT_TY_UNION,
@@ -32,10 +32,10 @@ typedef struct lt_type lt_type;
 typedef struct lt_types lt_types;
 
 typedef struct {
-  const char *name;     /* NULL: an anonymous struct or union, or a base class */
-  uint64_t bit_pos;     /* from the start of the object */
-  uint32_t bit_size;    /* 0: not a bitfield */
-  int is_base;          /* a C++ base class (name is NULL; its type names it) */
+  const char *name;  /* NULL: an anonymous struct or union, or a base class */
+  uint64_t bit_pos;  /* from the start of the object */
+  uint32_t bit_size; /* 0: not a bitfield */
+  int is_base;       /* a C++ base class (name is NULL; its type names it) */
   const lt_type *type;
 } lt_member;
 
@@ -57,7 +57,8 @@ struct lt_type {
   /* private to dwarf_types.c */
   Dwarf_Die die;
   int has_die, target_done, members_done, enums_done, cc_done;
-  lt_type *target; /* POINTER, REF, ARRAY element, TYPEDEF, CONST, VOLATILE, ENUM (underlying), FUNCTION (return) */
+  lt_type *
+      target; /* POINTER, REF, ARRAY element, TYPEDEF, CONST, VOLATILE, ENUM (underlying), FUNCTION (return) */
   lt_member *members;
   size_t nmembers;
   lt_enumerator *enums;

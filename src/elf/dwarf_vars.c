@@ -335,8 +335,10 @@ int lt_dwvars_global(lt_dwvars *v, const char *name, Dwarf_Die *var) {
   size_t lo = 0, hi = v->nglobals;
   while (lo < hi) {
     size_t mid = (lo + hi) / 2;
-    if (strcmp(v->globals[mid].name, name) < 0) lo = mid + 1;
-    else hi = mid;
+    if (strcmp(v->globals[mid].name, name) < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
   }
   if (lo < v->nglobals && strcmp(v->globals[lo].name, name) == 0)
     return dwarf_offdie(lt_dwfile_dwarf(v->file), v->globals[lo].off, var) ? 1 : 0;

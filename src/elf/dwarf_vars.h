@@ -14,19 +14,19 @@
 typedef struct {
   char *name;
   const lt_type *type;
-  Dwarf_Die die; /* the concrete DIE: where its location is */
-  int has_die;   /* 0: the compiler dropped it (the abstract origin alone names it) */
+  Dwarf_Die die;  /* the concrete DIE: where its location is */
+  int has_die;    /* 0: the compiler dropped it (the abstract origin alone names it) */
   int artificial; /* `this` */
 } lt_dwparam;
 
 typedef struct lt_dwfunc {
-  char *name;          /* "price", "geo::Shape::area" */
-  uint64_t entry;      /* file address of its first instruction */
+  char *name;           /* "price", "geo::Shape::area" */
+  uint64_t entry;       /* file address of its first instruction */
   uint64_t frame_entry; /* that of frame_die (where entry values are taken) */
-  Dwarf_Die die;       /* the subprogram or inlined instance */
-  Dwarf_Die frame_die; /* the subprogram holding DW_AT_frame_base */
+  Dwarf_Die die;        /* the subprogram or inlined instance */
+  Dwarf_Die frame_die;  /* the subprogram holding DW_AT_frame_base */
   int inlined;
-  const lt_type *ret;  /* void when it returns nothing */
+  const lt_type *ret; /* void when it returns nothing */
   lt_dwparam *params;
   size_t nparams;
   int variadic;
@@ -47,8 +47,7 @@ const lt_dwfunc *lt_dwvars_function(lt_dwvars *v, uint64_t pc, int outer);
 /* The variable or parameter `name` means at pc: innermost scope first,
  * then the unit's file-scope variables. 1 and *var (and *fn, the function
  * whose frame it lives in, or NULL for a static), 0 when none. */
-int lt_dwvars_lookup(lt_dwvars *v, uint64_t pc, const char *name, Dwarf_Die *var,
-                     const lt_dwfunc **fn);
+int lt_dwvars_lookup(lt_dwvars *v, uint64_t pc, const char *name, Dwarf_Die *var, const lt_dwfunc **fn);
 /* A global or static variable by name ("counter", "ns::value"): 1 and *var. */
 int lt_dwvars_global(lt_dwvars *v, const char *name, Dwarf_Die *var);
 /* The call site that returns to file address `ret`: 1 and *site. */

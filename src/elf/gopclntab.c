@@ -45,16 +45,15 @@ static int by_entry(const void *a, const void *b) {
 
 /* Where each layout keeps its fields. */
 typedef struct {
-  uint64_t functab;   /* offset of the function table */
-  unsigned fieldsize; /* 4 (offsets from textStart) or 8 (addresses) */
-  uint64_t funcbase;  /* the _func offsets are relative to this */
-  uint64_t namebase;  /* nameoff is relative to this */
-  uint64_t textstart; /* added to 4-byte entries */
+  uint64_t functab;                     /* offset of the function table */
+  unsigned fieldsize;                   /* 4 (offsets from textStart) or 8 (addresses) */
+  uint64_t funcbase;                    /* the _func offsets are relative to this */
+  uint64_t namebase;                    /* nameoff is relative to this */
+  uint64_t textstart;                   /* added to 4-byte entries */
   unsigned name_at, funcid_at, flag_at; /* in _func; 0: absent */
 } layout;
 
-static bool read_layout(bytes b, uint32_t magic, uint64_t text_addr, layout *l, char *err,
-                        size_t errlen) {
+static bool read_layout(bytes b, uint32_t magic, uint64_t text_addr, layout *l, char *err, size_t errlen) {
   uint64_t text = 0, nameoff = 0, pcln = 0;
   memset(l, 0, sizeof *l);
   switch (magic) {
@@ -174,21 +173,21 @@ lt_gopclntab *lt_gopclntab_read(Elf *e, char *err, size_t errlen) {
   uint32_t magic;
   uint8_t quantum, ptrsize;
   uint64_t nfunc;
-  if (!u32_at(b, 0, &magic) || !u8_at(b, 6, &quantum) || !u8_at(b, 7, &ptrsize) ||
-      !word_at(b, 8, &nfunc)) {
+  if (!u32_at(b, 0, &magic) || !u8_at(b, 6, &quantum) || !u8_at(b, 7, &ptrsize) || !word_at(b, 8, &nfunc)) {
     snprintf(err, errlen, ".gopclntab: truncated header");
     return NULL;
   }
   if (ptrsize != 8 || quantum != 1) {
-    snprintf(err, errlen, ".gopclntab: not an amd64 table (pointer size %u, pc quantum %u)", ptrsize, quantum);
+    snprintf(err, errlen, ".gopclntab: not an amd64 table (pointer size %u, pc quantum %u)", ptrsize,
+             quantum);
     return NULL;
   }
   Elf_Scn *text = lt_elf_section(e, ".text", &tsh);
   layout l;
   if (!read_layout(b, magic, text ? tsh.sh_addr : 0, &l, err, errlen)) return NULL;
   if (nfunc > b.len / (2 * l.fieldsize)) {
-    snprintf(err, errlen, ".gopclntab: %llu functions do not fit in %zu bytes",
-             (unsigned long long)nfunc, b.len);
+    snprintf(err, errlen, ".gopclntab: %llu functions do not fit in %zu bytes", (unsigned long long)nfunc,
+             b.len);
     return NULL;
   }
   lt_gopclntab *t = calloc(1, sizeof *t);
@@ -271,8 +270,10 @@ const lt_gofunc *lt_gopclntab_at(const lt_gopclntab *t, uint64_t addr) {
   size_t lo = 0, hi = t->n;
   while (lo < hi) { /* first function with entry > addr */
     size_t mid = (lo + hi) / 2;
-    if (t->funcs[mid].entry <= addr) lo = mid + 1;
-    else hi = mid;
+    if (t->funcs[mid].entry <= addr)
+      lo = mid + 1;
+    else
+      hi = mid;
   }
   if (lo == 0) return NULL;
   const lt_gofunc *f = &t->funcs[lo - 1];

@@ -26,7 +26,8 @@ typedef struct {
   lt_gofunc *funcs; /* sorted by entry */
   size_t n;
   char *names, *more_names;
-  uint32_t magic; /* which layout: 0xfffffff1 go1.20+, 0xfffffff0 go1.18, 0xfffffffa go1.16, 0xfffffffb go1.2 */
+  uint32_t
+      magic; /* which layout: 0xfffffff1 go1.20+, 0xfffffff0 go1.18, 0xfffffffa go1.16, 0xfffffffb go1.2 */
 } lt_gopclntab;
 
 /* Reads .gopclntab of an ELF file. NULL when it has none or it is not a

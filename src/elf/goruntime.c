@@ -53,8 +53,10 @@ static void read_version(Elf *e, const uint8_t *b, size_t len, char *out, size_t
   uint64_t strhdr, hdr[2];
   memcpy(&strhdr, b + 16, 8);
   if (!read_vaddr(e, strhdr, hdr, sizeof hdr) || hdr[1] == 0 || hdr[1] >= outlen) return;
-  if (!read_vaddr(e, hdr[0], out, hdr[1])) out[0] = 0;
-  else out[hdr[1]] = 0;
+  if (!read_vaddr(e, hdr[0], out, hdr[1]))
+    out[0] = 0;
+  else
+    out[hdr[1]] = 0;
 }
 
 lt_goruntime *lt_goruntime_read(Elf *e, const char *path) {
@@ -117,8 +119,8 @@ static int goid_from_dwarf(const char *path) {
             const char *mn = dwarf_diename(&m);
             Dwarf_Attribute a;
             Dwarf_Word w;
-            if (mn && strcmp(mn, "goid") == 0 &&
-                dwarf_attr(&m, DW_AT_data_member_location, &a) && dwarf_formudata(&a, &w) == 0) {
+            if (mn && strcmp(mn, "goid") == 0 && dwarf_attr(&m, DW_AT_data_member_location, &a) &&
+                dwarf_formudata(&a, &w) == 0) {
               off = (int)w;
               break;
             }

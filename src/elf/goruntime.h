@@ -15,14 +15,14 @@
 #define LT_GO_G_STACK_HI 8
 
 typedef struct lt_goruntime {
-  char version[32]; /* "go1.19.8", "" when .go.buildinfo does not say */
-  int minor;        /* 19 for go1.19, 0 when unknown */
+  char version[32];   /* "go1.19.8", "" when .go.buildinfo does not say */
+  int minor;          /* 19 for go1.19, 0 when unknown */
   lt_gopclntab *pcln; /* NULL when unreadable (pcln_err says why) */
   char pcln_err[128];
-  char *path;       /* the file, for the DWARF look-up of runtime.g */
-  int goid_offset;  /* -2: not looked up yet, -1: unknown */
+  char *path;           /* the file, for the DWARF look-up of runtime.g */
+  int goid_offset;      /* -2: not looked up yet, -1: unknown */
   char goid_source[64]; /* "DWARF", "the go1.19 layout": for messages */
-  int stripped;     /* no .symtab: the file's symbols are the table's */
+  int stripped;         /* no .symtab: the file's symbols are the table's */
 } lt_goruntime;
 
 /* A Go binary (one with .go.buildinfo): its runtime facts; NULL for any

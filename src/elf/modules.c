@@ -144,8 +144,9 @@ int lt_modules_refresh(lt_modules *m, pid_t pid, char *err, size_t errlen) {
     uint64_t start, end, off;
     char perms[8];
     int name_at = 0;
-    if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %" SCNx64 " %*s %*s %n", &start, &end, perms,
-               &off, &name_at) < 4 || name_at == 0)
+    if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %" SCNx64 " %*s %*s %n", &start, &end, perms, &off,
+               &name_at) < 4 ||
+        name_at == 0)
       continue;
     char *name = line + name_at;
     name[strcspn(name, "\n")] = 0;
@@ -176,8 +177,7 @@ int lt_modules_refresh(lt_modules *m, pid_t pid, char *err, size_t errlen) {
     const char *opened = name;
     const char *del = strstr(name, " (deleted)");
     if (del && del[10] == 0) { /* the file is gone: read it through the mapping */
-      snprintf(open_path, sizeof open_path, "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, (int)pid,
-               start, end);
+      snprintf(open_path, sizeof open_path, "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, (int)pid, start, end);
       opened = open_path;
     } else if (root[0]) {
       snprintf(open_path, sizeof open_path, "%s%s", root, name);
@@ -222,7 +222,8 @@ const lt_symtab *lt_modules_find_bad(const lt_modules *m, const char *name) {
     const char *p = m->bad[i]->path;
     const char *slash = strrchr(p, '/');
     const char *base = slash ? slash + 1 : p;
-    if (strcmp(p, name) == 0 || strcmp(base, name) == 0 || (strncmp(base, name, len) == 0 && base[len] == '.'))
+    if (strcmp(p, name) == 0 || strcmp(base, name) == 0 ||
+        (strncmp(base, name, len) == 0 && base[len] == '.'))
       return m->bad[i];
   }
   return NULL;
@@ -260,8 +261,10 @@ const lt_region *lt_modules_region(const lt_modules *m, uint64_t addr) {
   size_t lo = 0, hi = m->nregions;
   while (lo < hi) { /* /proc/PID/maps lists mappings in address order */
     size_t mid = (lo + hi) / 2;
-    if (m->regions[mid].end <= addr) lo = mid + 1;
-    else hi = mid;
+    if (m->regions[mid].end <= addr)
+      lo = mid + 1;
+    else
+      hi = mid;
   }
   return lo < m->nregions && addr >= m->regions[lo].start ? &m->regions[lo] : NULL;
 }

@@ -50,9 +50,12 @@ static void add_dirs(strs *dirs, const char *list, const char *origin) {
     char buf[PATH_MAX];
     const char *o = strstr(d, "$ORIGIN");
     const char *o2 = strstr(d, "${ORIGIN}");
-    if (o) snprintf(buf, sizeof buf, "%.*s%s%s", (int)(o - d), d, origin, o + 7);
-    else if (o2) snprintf(buf, sizeof buf, "%.*s%s%s", (int)(o2 - d), d, origin, o2 + 9);
-    else snprintf(buf, sizeof buf, "%s", d);
+    if (o)
+      snprintf(buf, sizeof buf, "%.*s%s%s", (int)(o - d), d, origin, o + 7);
+    else if (o2)
+      snprintf(buf, sizeof buf, "%.*s%s%s", (int)(o2 - d), d, origin, o2 + 9);
+    else
+      snprintf(buf, sizeof buf, "%s", d);
     push(dirs, buf);
   }
   free(copy);
@@ -101,9 +104,12 @@ static int read_dynamic(const char *path, strs *needed, char **rpath, char **run
       if (dyn.d_tag == DT_NEEDED || dyn.d_tag == DT_RPATH || dyn.d_tag == DT_RUNPATH)
         s = elf_strptr(e, sh.sh_link, dyn.d_un.d_val);
       if (!s) continue;
-      if (dyn.d_tag == DT_NEEDED) push(needed, s);
-      else if (dyn.d_tag == DT_RPATH && !*rpath) *rpath = strdup(s);
-      else if (dyn.d_tag == DT_RUNPATH && !*runpath) *runpath = strdup(s);
+      if (dyn.d_tag == DT_NEEDED)
+        push(needed, s);
+      else if (dyn.d_tag == DT_RPATH && !*rpath)
+        *rpath = strdup(s);
+      else if (dyn.d_tag == DT_RUNPATH && !*runpath)
+        *runpath = strdup(s);
     }
     rc = 0;
   }
@@ -131,8 +137,8 @@ int lt_elf_needed(const char *path, char ***out) {
   if (push(&queue, path) < 0) return -1;
   strs sys = {0};
   conf_dirs(&sys, "/etc/ld.so.conf", 0);
-  static const char *const defaults[] = {"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64",
-                                         "/usr/lib64", "/lib", "/usr/lib"};
+  static const char *const defaults[] = {
+      "/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib64", "/lib", "/usr/lib"};
   for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++) push(&sys, defaults[i]);
   int rc = 0;
   for (int q = 0; q < queue.n; q++) {
@@ -146,8 +152,10 @@ int lt_elf_needed(const char *path, char ***out) {
     char origin[PATH_MAX];
     snprintf(origin, sizeof origin, "%s", queue.v[q]);
     char *slash = strrchr(origin, '/');
-    if (slash) *slash = 0;
-    else snprintf(origin, sizeof origin, ".");
+    if (slash)
+      *slash = 0;
+    else
+      snprintf(origin, sizeof origin, ".");
     if (rpath && !runpath) add_dirs(&dirs, rpath, origin);
     add_dirs(&dirs, getenv("LD_LIBRARY_PATH"), origin);
     if (runpath) add_dirs(&dirs, runpath, origin);

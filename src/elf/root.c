@@ -21,7 +21,7 @@ void lt_root_of(pid_t pid, char *root, size_t len) {
   bool other_ns = a > 0 && b > 0 && strcmp(mine, theirs) != 0;
   struct stat r1, r2;
   snprintf(path, sizeof path, "/proc/%d/root", (int)pid);
-  bool other_root = stat("/", &r1) == 0 && stat(path, &r2) == 0 &&
-                    (r1.st_dev != r2.st_dev || r1.st_ino != r2.st_ino);
+  bool other_root =
+      stat("/", &r1) == 0 && stat(path, &r2) == 0 && (r1.st_dev != r2.st_dev || r1.st_ino != r2.st_ino);
   if (other_ns || other_root) snprintf(root, len, "%s", path);
 }

@@ -37,8 +37,8 @@ static int by_value(const void *a, const void *b) {
   return (y->size > x->size) - (y->size < x->size); /* sized first */
 }
 
-static lt_symtab *fail(lt_symtab *s, int fd, Elf *e, char *err, size_t errlen, int *code,
-                       int c, const char *fmt, const char *a) {
+static lt_symtab *fail(lt_symtab *s, int fd, Elf *e, char *err, size_t errlen, int *code, int c,
+                       const char *fmt, const char *a) {
   snprintf(err, errlen, fmt, a);
   *code = c;
   if (e) elf_end(e);
@@ -56,8 +56,7 @@ typedef struct {
 static int add_sym(lt_symtab *s, growth *g, const char *name, const GElf_Sym *sym) {
   int type = GELF_ST_TYPE(sym->st_info);
   if (sym->st_shndx == SHN_UNDEF || sym->st_value == 0) return 0;
-  if (type != STT_FUNC && type != STT_OBJECT && type != STT_GNU_IFUNC && type != STT_NOTYPE)
-    return 0;
+  if (type != STT_FUNC && type != STT_OBJECT && type != STT_GNU_IFUNC && type != STT_NOTYPE) return 0;
   if (!name || !*name) return 0;
   size_t len = strcspn(name, "@"); /* malloc@@GLIBC_2.2.5 -> malloc */
   if (g->strlen + len + 1 > g->strcap) {
@@ -146,8 +145,10 @@ static int collect_go(lt_symtab *s, growth *g) {
   const lt_gopclntab *t = s->go->pcln;
   s->go->stripped = 1;
   for (size_t i = 0; t && i < t->n; i++) {
-    GElf_Sym sym = {.st_info = GELF_ST_INFO(STB_GLOBAL, STT_FUNC), .st_shndx = SHN_ABS,
-                    .st_value = t->funcs[i].entry, .st_size = t->funcs[i].end - t->funcs[i].entry};
+    GElf_Sym sym = {.st_info = GELF_ST_INFO(STB_GLOBAL, STT_FUNC),
+                    .st_shndx = SHN_ABS,
+                    .st_value = t->funcs[i].entry,
+                    .st_size = t->funcs[i].end - t->funcs[i].entry};
     if (add_sym(s, g, t->funcs[i].name, &sym) < 0) return -1;
   }
   return 0;
@@ -201,8 +202,7 @@ int lt_elf_class(const char *path) {
   return ident[EI_CLASS];
 }
 
-lt_symtab *lt_symtab_open(const char *path, const char *display, char *err, size_t errlen,
-                          int *code) {
+lt_symtab *lt_symtab_open(const char *path, const char *display, char *err, size_t errlen, int *code) {
   lt_symtab *s = calloc(1, sizeof *s);
   if (!s) return fail(NULL, -1, NULL, err, errlen, code, ENOMEM, "%s: out of memory", display);
   s->path = strdup(display);
@@ -234,7 +234,8 @@ lt_symtab *lt_symtab_open(const char *path, const char *display, char *err, size
   }
   GElf_Ehdr eh;
   if (!gelf_getehdr(e, &eh))
-    return fail(s, fd, e, err, errlen, code, LT_SYMTAB_BAD_ELF, "%s: truncated or corrupt ELF header", display);
+    return fail(s, fd, e, err, errlen, code, LT_SYMTAB_BAD_ELF, "%s: truncated or corrupt ELF header",
+                display);
   s->entry = eh.e_entry;
   s->is_dyn = eh.e_type == ET_DYN;
   size_t nph = 0;
@@ -242,7 +243,9 @@ lt_symtab *lt_symtab_open(const char *path, const char *display, char *err, size
     return fail(s, fd, e, err, errlen, code, LT_SYMTAB_BAD_ELF, "%s: corrupt program headers", display);
   /* The executable segments: a symbol outside them is data, whatever its
    * type says (STT_NOTYPE markers such as __start_* lie in data). */
-  struct { uint64_t lo, hi; } text[16];
+  struct {
+    uint64_t lo, hi;
+  } text[16];
   size_t ntext = 0;
   bool first = true;
   for (size_t i = 0; i < nph; i++) {
@@ -271,14 +274,12 @@ lt_symtab *lt_symtab_open(const char *path, const char *display, char *err, size
   if (!has_symtab && collect_separate(s, path, &g) < 0)
     return fail(s, -1, NULL, err, errlen, code, ENOMEM, "%s: out of memory", display);
 
-  for (size_t i = 0; i < s->n; i++)
-    s->syms[i].name = s->strings + (uintptr_t)s->syms[i].name;
+  for (size_t i = 0; i < s->n; i++) s->syms[i].name = s->strings + (uintptr_t)s->syms[i].name;
   if (s->n) qsort(s->syms, s->n, sizeof *s->syms, by_name);
   /* .symtab and .dynsym repeat each other: keep one of each name+value. */
   size_t w = 0;
   for (size_t i = 0; i < s->n; i++) {
-    if (w && strcmp(s->syms[w - 1].name, s->syms[i].name) == 0 &&
-        s->syms[w - 1].value == s->syms[i].value)
+    if (w && strcmp(s->syms[w - 1].name, s->syms[i].name) == 0 && s->syms[w - 1].value == s->syms[i].value)
       continue;
     s->syms[w++] = s->syms[i];
   }
@@ -328,8 +329,10 @@ const lt_sym *lt_symtab_lookup(const lt_symtab *s, const char *name) {
   size_t lo = 0, hi = s->n;
   while (lo < hi) {
     size_t mid = (lo + hi) / 2;
-    if (strcmp(s->syms[mid].name, name) < 0) lo = mid + 1;
-    else hi = mid;
+    if (strcmp(s->syms[mid].name, name) < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
   }
   const lt_sym *best = NULL;
   for (size_t i = lo; i < s->n && strcmp(s->syms[i].name, name) == 0; i++) {
@@ -342,8 +345,10 @@ const lt_sym *lt_symtab_containing(const lt_symtab *s, uint64_t vaddr) {
   size_t lo = 0, hi = s->n;
   while (lo < hi) { /* first symbol with value > vaddr */
     size_t mid = (lo + hi) / 2;
-    if (s->by_addr[mid]->value <= vaddr) lo = mid + 1;
-    else hi = mid;
+    if (s->by_addr[mid]->value <= vaddr)
+      lo = mid + 1;
+    else
+      hi = mid;
   }
   for (size_t i = lo; i-- > 0;) {
     const lt_sym *y = s->by_addr[i];
@@ -429,8 +434,10 @@ int lt_symtab_names(lt_symtab *s) {
     const char *k;
     bool ok = arena_add(n, d.display, &n->display[i]) == 0 && (k = spell_into(d.sig, &buf, &cap));
     if (ok) {
-      if (strcmp(k, d.display) == 0) n->sig[i] = n->display[i];
-      else ok = arena_add(n, k, &n->sig[i]) == 0;
+      if (strcmp(k, d.display) == 0)
+        n->sig[i] = n->display[i];
+      else
+        ok = arena_add(n, k, &n->sig[i]) == 0;
     }
     /* What lutra prints is a name too: "int ns::tf<int>(int)". */
     if (ok && strcmp(d.sig, d.display) != 0) {
@@ -465,8 +472,10 @@ static size_t key_range(const lt_names *n, const uint32_t *idx, size_t count, co
   size_t lo = 0, hi = count;
   while (lo < hi) {
     size_t mid = (lo + hi) / 2;
-    if (strcmp(n->arena + key[idx[mid]], name) < 0) lo = mid + 1;
-    else hi = mid;
+    if (strcmp(n->arena + key[idx[mid]], name) < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
   }
   size_t end = lo;
   while (end < count && strcmp(n->arena + key[idx[end]], name) == 0) end++;
@@ -480,8 +489,10 @@ static bool ends_in_args(const char *key, size_t plen) {
   int depth = 1;
   const char *c = key + plen;
   for (; *c && depth > 0; c++) {
-    if (*c == '<') depth++;
-    else if (*c == '>') depth--;
+    if (*c == '<')
+      depth++;
+    else if (*c == '>')
+      depth--;
   }
   return depth == 0 && *c == 0;
 }
@@ -501,8 +512,10 @@ static size_t template_instances(lt_symtab *s, const char *spelled, const lt_sym
     size_t lo = 0, hi = n->nbase;
     while (lo < hi) {
       size_t mid = (lo + hi) / 2;
-      if (strcmp(n->arena + n->base[n->by_base[mid]], prefix) < 0) lo = mid + 1;
-      else hi = mid;
+      if (strcmp(n->arena + n->base[n->by_base[mid]], prefix) < 0)
+        lo = mid + 1;
+      else
+        hi = mid;
     }
     for (size_t i = lo; i < n->nbase; i++) {
       const char *key = n->arena + n->base[n->by_base[i]];
@@ -516,8 +529,7 @@ static size_t template_instances(lt_symtab *s, const char *spelled, const lt_sym
   return found;
 }
 
-size_t lt_symtab_find(lt_symtab *s, const char *name, const char *spelled, const lt_sym **out,
-                      size_t max) {
+size_t lt_symtab_find(lt_symtab *s, const char *name, const char *spelled, const lt_sym **out, size_t max) {
   const lt_sym *y = lt_symtab_lookup(s, name);
   if (y) {
     if (max) out[0] = y;

@@ -11,8 +11,8 @@ typedef struct {
   const char *name; /* the linkage name, without a version suffix */
   uint64_t value;   /* link-time address */
   uint64_t size;
-  int type;         /* STT_FUNC, STT_OBJECT, STT_GNU_IFUNC, ... */
-  int code;         /* it lies in an executable segment of the file */
+  int type; /* STT_FUNC, STT_OBJECT, STT_GNU_IFUNC, ... */
+  int code; /* it lies in an executable segment of the file */
 } lt_sym;
 
 /* Demangled names of one file, built on first need (lt_symtab_names):
@@ -36,19 +36,19 @@ typedef struct lt_symtab {
   dev_t dev;
   ino_t ino;
   int64_t mtime;
-  lt_sym *syms; /* sorted by name */
+  lt_sym *syms;     /* sorted by name */
   lt_sym **by_addr; /* sorted by value */
   size_t n;
   char *strings;
   uint64_t first_load; /* page-aligned vaddr of the first PT_LOAD */
   uint64_t entry;
   int is_dyn;
-  int has_interp; /* PT_INTERP: a dynamic loader maps its libraries */
-  int valid; /* 0: the file is not an ELF we can read */
-  int stripped; /* no .symtab and no separate symbols: .dynsym is all there is */
-  char *error; /* !valid: why it cannot be read (NULL: it is not an ELF file at all) */
-  lt_names *names; /* NULL until first needed */
-  int names_failed; /* out of memory building them: linkage names only */
+  int has_interp;             /* PT_INTERP: a dynamic loader maps its libraries */
+  int valid;                  /* 0: the file is not an ELF we can read */
+  int stripped;               /* no .symtab and no separate symbols: .dynsym is all there is */
+  char *error;                /* !valid: why it cannot be read (NULL: it is not an ELF file at all) */
+  lt_names *names;            /* NULL until first needed */
+  int names_failed;           /* out of memory building them: linkage names only */
   struct lt_goruntime *go;    /* a Go binary's runtime (goruntime.h), else NULL */
   struct lt_usdt_notes *usdt; /* its SDT probes (usdt.h), NULL when none */
 } lt_symtab;
@@ -59,8 +59,7 @@ typedef struct lt_symtab {
 
 /* Opens and indexes `path`. On failure NULL, with a message and a code
  * (an errno value or one of the above). */
-lt_symtab *lt_symtab_open(const char *path, const char *display, char *err, size_t errlen,
-                          int *code);
+lt_symtab *lt_symtab_open(const char *path, const char *display, char *err, size_t errlen, int *code);
 void lt_symtab_free(lt_symtab *s);
 /* The ELF class of a file (ELFCLASS32, ELFCLASS64), 0 when it is not an
  * ELF file or cannot be read. */
@@ -74,8 +73,7 @@ const lt_sym *lt_symtab_containing(const lt_symtab *s, uint64_t vaddr);
  * lt_spell's spelling, which `spelled` holds); else every overload of the
  * qualified name ("ns::f"), compilers' clones left out. Fills up to `max`
  * and returns how many there are. */
-size_t lt_symtab_find(lt_symtab *s, const char *name, const char *spelled, const lt_sym **out,
-                      size_t max);
+size_t lt_symtab_find(lt_symtab *s, const char *name, const char *spelled, const lt_sym **out, size_t max);
 /* The name to print: demangled when it is mangled, else the linkage name.
  * When *owned is set on return, the caller frees it (the name itself). */
 const char *lt_symtab_display(lt_symtab *s, const lt_sym *y, char **owned);
@@ -86,10 +84,10 @@ int lt_symtab_glob(lt_symtab *s, const lt_sym *y, const char *glob);
 int lt_symtab_names(lt_symtab *s);
 
 typedef struct {
-  char *path;     /* as /proc/PID/maps names it */
-  uint64_t base;  /* lowest address mapped from it */
-  uint64_t end;   /* highest address mapped from it */
-  uint64_t bias;  /* runtime address - link-time address */
+  char *path;      /* as /proc/PID/maps names it */
+  uint64_t base;   /* lowest address mapped from it */
+  uint64_t end;    /* highest address mapped from it */
+  uint64_t bias;   /* runtime address - link-time address */
   lt_symtab *syms; /* NULL when the file is not an ELF we can read */
   int is_exe;
   int is_loader; /* the dynamic loader (ld-linux*.so*, ld.so*) */

@@ -25,8 +25,8 @@ static int base_section(Elf *e, uint64_t *addr) {
 }
 
 /* Appends one note's probe; strings are offsets until the end. */
-static int add(lt_usdt_notes *u, size_t *cap, size_t *slen, size_t *scap, const uint8_t *desc,
-               size_t dlen, int have_base, uint64_t base_addr) {
+static int add(lt_usdt_notes *u, size_t *cap, size_t *slen, size_t *scap, const uint8_t *desc, size_t dlen,
+               int have_base, uint64_t base_addr) {
   if (dlen < 24) return 0;
   uint64_t pc, base, sem;
   memcpy(&pc, desc, 8);
@@ -126,8 +126,10 @@ const lt_usdt_probe *lt_usdt_at(const lt_usdt_notes *u, uint64_t pc) {
   size_t lo = 0, hi = u->n;
   while (lo < hi) {
     size_t mid = (lo + hi) / 2;
-    if (u->probes[mid].pc < pc) lo = mid + 1;
-    else hi = mid;
+    if (u->probes[mid].pc < pc)
+      lo = mid + 1;
+    else
+      hi = mid;
   }
   return lo < u->n && u->probes[lo].pc == pc ? &u->probes[lo] : NULL;
 }

@@ -37,8 +37,10 @@ static int l_file_functions(lua_State *L) {
   lt_sigfile *f = lt_sigfile_open(path, err, sizeof err, &code);
   if (!f) {
     lua_pushnil(L);
-    if (code > 0) lua_pushfstring(L, "%s: %s", err, strerror(code));
-    else lua_pushstring(L, err);
+    if (code > 0)
+      lua_pushfstring(L, "%s: %s", err, strerror(code));
+    else
+      lua_pushstring(L, err);
     lua_pushstring(L, code > 0 ? lt_errname(code) : "EBADELF");
     return 3;
   }
@@ -46,8 +48,10 @@ static int l_file_functions(lua_State *L) {
   fn_ctx c = {L, 0};
   lt_sigfile_functions(f, glob, on_function, &c);
   const char *w = lt_sigfile_warning(f);
-  if (w) lua_pushstring(L, w);
-  else lua_pushnil(L);
+  if (w)
+    lua_pushstring(L, w);
+  else
+    lua_pushnil(L);
   lt_sigfile_free(f);
   return 2;
 }

@@ -184,7 +184,8 @@ static int l_wait_any(lua_State *L) {
     ps[i - 1] = lu_checkprocess(L, -1)->p;
     lua_pop(L, 1);
   }
-  int idx = lua_toboolean(L, 3) ? lt_wait_any_running(ps, (size_t)n, timeout) : lt_wait_any(ps, (size_t)n, timeout);
+  int idx =
+      lua_toboolean(L, 3) ? lt_wait_any_running(ps, (size_t)n, timeout) : lt_wait_any(ps, (size_t)n, timeout);
   if (idx < 0) {
     lt_tracer *tr = lt_process_tracer(ps[0]);
     if (lt_errcode(tr) == LT_ETIMEOUT) {
@@ -199,11 +200,18 @@ static int l_wait_any(lua_State *L) {
   return 1;
 }
 
-static const luaL_Reg funcs[] = {
-    {"spawn", l_spawn}, {"attach", l_attach}, {"wait_any", l_wait_any}, {"now", l_now}, {"isatty", l_isatty},
-    {"errno_number", l_errno_number}, {"syscall_name", l_syscall_name},
-    {"syscall_number", l_syscall_number}, {"signal_name", l_signal_name},
-    {"signal_number", l_signal_number}, {"register_names", l_register_names}, {NULL, NULL}};
+static const luaL_Reg funcs[] = {{"spawn", l_spawn},
+                                 {"attach", l_attach},
+                                 {"wait_any", l_wait_any},
+                                 {"now", l_now},
+                                 {"isatty", l_isatty},
+                                 {"errno_number", l_errno_number},
+                                 {"syscall_name", l_syscall_name},
+                                 {"syscall_number", l_syscall_number},
+                                 {"signal_name", l_signal_name},
+                                 {"signal_number", l_signal_number},
+                                 {"register_names", l_register_names},
+                                 {NULL, NULL}};
 
 int luaopen_lutra_core(lua_State *L) {
   lua_getfield(L, LUA_REGISTRYINDEX, "lutra.tracer");

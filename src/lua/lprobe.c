@@ -198,10 +198,10 @@ static const luaL_Reg counter_methods[] = {{"read", c_read}, {NULL, NULL}};
 static const luaL_Reg counter_meta[] = {{"__gc", c_gc}, {NULL, NULL}};
 static const luaL_Reg expr_methods[] = {{"eval", x_eval}, {NULL, NULL}};
 static const luaL_Reg expr_meta[] = {{"__gc", x_gc}, {NULL, NULL}};
-static const luaL_Reg process_methods[] = {
-    {"probe_add", p_probe_add},     {"probe_remove", p_probe_remove}, {"probe_trap", p_probe_trap},
-    {"probe_count", p_probe_count}, {"ring_drain", p_ring_drain},     {"ring_dropped", p_ring_dropped},
-    {"probe_expr", p_probe_expr},   {NULL, NULL}};
+static const luaL_Reg process_methods[] = {{"probe_add", p_probe_add},   {"probe_remove", p_probe_remove},
+                                           {"probe_trap", p_probe_trap}, {"probe_count", p_probe_count},
+                                           {"ring_drain", p_ring_drain}, {"ring_dropped", p_ring_dropped},
+                                           {"probe_expr", p_probe_expr}, {NULL, NULL}};
 static const luaL_Reg funcs[] = {{"counter", l_counter}, {"check_expr", l_check_expr}, {NULL, NULL}};
 
 void lu_open_probes(lua_State *L) {

@@ -640,8 +640,10 @@ static int p_field(lua_State *L, lu_process *up, const char *k) {
       lua_setfield(L, -2, "code");
     } else {
       const char *name = lt_signal_name(sig);
-      if (name) lua_pushstring(L, name);
-      else lua_pushinteger(L, sig);
+      if (name)
+        lua_pushstring(L, name);
+      else
+        lua_pushinteger(L, sig);
       lua_setfield(L, -2, "signal");
     }
   } else {
@@ -674,20 +676,41 @@ static int p_tostring(lua_State *L) {
   return 1;
 }
 
-static const luaL_Reg methods[] = {
-    {"threads", p_threads}, {"thread", p_thread},
-    {"add_breakpoint", p_add_breakpoint}, {"remove_breakpoint", p_remove_breakpoint},
-    {"has_breakpoint", p_has_breakpoint}, {"forget_unmapped", p_forget_unmapped}, {"set_breakpoint_nonstop", p_set_breakpoint_nonstop}, {"stop", p_stop}, {"cont", p_cont},
-    {"wait_stop", p_wait_stop}, {"resume_wait", p_resume_wait}, {"detach", p_detach}, {"kill", p_kill},
-    {"read", p_read}, {"write", p_write}, {"read_string", p_read_string},
-    {"symbol", p_symbol}, {"symbols", p_symbols}, {"lookup", p_lookup}, {"symbolize", p_symbolize},
-    {"modules", p_modules}, {"module", p_module}, {"core_stats", p_core_stats}, {"release", p_gc},
-    {"trace_syscalls", p_trace_syscalls}, {"source_lines", p_source_lines},
-    {"source_of", p_source_of}, {"set_follow_fork", p_set_follow_fork}, {"events", p_events},
-    {"add_watch", p_add_watch}, {"remove_watch", p_remove_watch},
-    {"probe_address", p_probe_address}, {"usdt_probes", p_usdt_probes},
-    {"usdt_semaphore", p_usdt_semaphore},
-    {NULL, NULL}};
+static const luaL_Reg methods[] = {{"threads", p_threads},
+                                   {"thread", p_thread},
+                                   {"add_breakpoint", p_add_breakpoint},
+                                   {"remove_breakpoint", p_remove_breakpoint},
+                                   {"has_breakpoint", p_has_breakpoint},
+                                   {"forget_unmapped", p_forget_unmapped},
+                                   {"set_breakpoint_nonstop", p_set_breakpoint_nonstop},
+                                   {"stop", p_stop},
+                                   {"cont", p_cont},
+                                   {"wait_stop", p_wait_stop},
+                                   {"resume_wait", p_resume_wait},
+                                   {"detach", p_detach},
+                                   {"kill", p_kill},
+                                   {"read", p_read},
+                                   {"write", p_write},
+                                   {"read_string", p_read_string},
+                                   {"symbol", p_symbol},
+                                   {"symbols", p_symbols},
+                                   {"lookup", p_lookup},
+                                   {"symbolize", p_symbolize},
+                                   {"modules", p_modules},
+                                   {"module", p_module},
+                                   {"core_stats", p_core_stats},
+                                   {"release", p_gc},
+                                   {"trace_syscalls", p_trace_syscalls},
+                                   {"source_lines", p_source_lines},
+                                   {"source_of", p_source_of},
+                                   {"set_follow_fork", p_set_follow_fork},
+                                   {"events", p_events},
+                                   {"add_watch", p_add_watch},
+                                   {"remove_watch", p_remove_watch},
+                                   {"probe_address", p_probe_address},
+                                   {"usdt_probes", p_usdt_probes},
+                                   {"usdt_semaphore", p_usdt_semaphore},
+                                   {NULL, NULL}};
 
 static const luaL_Reg metamethods[] = {
     {"__gc", p_gc}, {"__close", p_gc}, {"__tostring", p_tostring}, {NULL, NULL}};

@@ -10,8 +10,10 @@ static lt_tracer *tracer_of(lt_thread *t) { return lt_process_tracer(lt_thread_p
 
 static void push_signame(lua_State *L, int signo) {
   const char *n = lt_signal_name(signo);
-  if (n) lua_pushstring(L, n);
-  else lua_pushfstring(L, "SIG%d", signo);
+  if (n)
+    lua_pushstring(L, n);
+  else
+    lua_pushfstring(L, "SIG%d", signo);
 }
 
 static int cause_tostring(lua_State *L) {
@@ -60,8 +62,10 @@ static int cause_tostring(lua_State *L) {
  * (when it failed) errno. */
 static void push_syscall(lua_State *L, const lt_cause *c) {
   const char *name = lt_syscall_name(c->sys_nr);
-  if (name) lua_pushstring(L, name);
-  else lua_pushfstring(L, "syscall_%d", (int)c->sys_nr);
+  if (name)
+    lua_pushstring(L, name);
+  else
+    lua_pushfstring(L, "syscall_%d", (int)c->sys_nr);
   lua_setfield(L, -2, "name");
   lua_pushinteger(L, c->sys_nr);
   lua_setfield(L, -2, "nr");
@@ -97,8 +101,7 @@ static int t_unwind(lua_State *L) {
 
 static int t_skip_syscall(lua_State *L) {
   lt_thread *t = checkt(L, "skip a syscall");
-  if (lt_thread_skip_syscall(t, (int64_t)luaL_optinteger(L, 2, 0)) < 0)
-    return lu_fail(L, tracer_of(t));
+  if (lt_thread_skip_syscall(t, (int64_t)luaL_optinteger(L, 2, 0)) < 0) return lu_fail(L, tracer_of(t));
   return 0;
 }
 
@@ -122,9 +125,7 @@ static int t_stopped(lua_State *L) {
   if (lt_thread_cause(t, &c) < 0) return lu_fail(L, tracer_of(t));
   lua_createtable(L, 0, 4);
   switch (c.kind) {
-  case LT_CAUSE_STOPPED:
-    lua_pushliteral(L, "stopped");
-    break;
+  case LT_CAUSE_STOPPED: lua_pushliteral(L, "stopped"); break;
   case LT_CAUSE_BREAKPOINT:
     lua_pushinteger(L, (lua_Integer)c.pc);
     lua_setfield(L, -2, "pc");
@@ -142,8 +143,10 @@ static int t_stopped(lua_State *L) {
   case LT_CAUSE_THREAD_CREATE: {
     lt_thread *nt = lt_process_thread(lt_thread_process(t), c.new_tid);
     lua_getiuservalue(L, 1, 1);
-    if (nt) lu_pushthread(L, -1, nt);
-    else lua_pushnil(L);
+    if (nt)
+      lu_pushthread(L, -1, nt);
+    else
+      lua_pushnil(L);
     lua_setfield(L, -3, "thread");
     lua_pop(L, 1);
     lua_pushinteger(L, c.new_tid);
@@ -162,9 +165,7 @@ static int t_stopped(lua_State *L) {
     }
     lua_pushliteral(L, "thread_exit");
     break;
-  case LT_CAUSE_EXEC:
-    lua_pushliteral(L, "exec");
-    break;
+  case LT_CAUSE_EXEC: lua_pushliteral(L, "exec"); break;
   case LT_CAUSE_SYSCALL:
     push_syscall(L, &c);
     lua_pushliteral(L, "syscall");
@@ -178,8 +179,10 @@ static int t_stopped(lua_State *L) {
     break;
   case LT_CAUSE_FORK: {
     lt_process *child = lt_tracer_process(tracer_of(t), c.new_tid);
-    if (child) lu_pushprocess(L, child);
-    else lua_pushnil(L);
+    if (child)
+      lu_pushprocess(L, child);
+    else
+      lua_pushnil(L);
     lua_setfield(L, -2, "child");
     lua_pushinteger(L, c.new_tid);
     lua_setfield(L, -2, "pid");
@@ -286,8 +289,10 @@ static int t_frame_key(lua_State *L) {
   int64_t goid, depth;
   if (!lt_state_is_stopped(lt_thread_state(t))) return 0; /* exiting: no frame to key */
   if (lt_thread_frame(t, sp, &goid, &depth) < 0) return lu_fail(L, tracer_of(t));
-  if (goid > 0) lua_pushfstring(L, "g%I", (lua_Integer)goid);
-  else lua_pushinteger(L, lt_thread_tid(t));
+  if (goid > 0)
+    lua_pushfstring(L, "g%I", (lua_Integer)goid);
+  else
+    lua_pushinteger(L, lt_thread_tid(t));
   lua_pushinteger(L, (lua_Integer)depth);
   return 2;
 }
@@ -364,8 +369,8 @@ static int t_siginfo(lua_State *L) {
   lua_setfield(L, -2, "signal");
   lua_pushinteger(L, si.si_code);
   lua_setfield(L, -2, "code");
-  if (si.si_signo == SIGSEGV || si.si_signo == SIGBUS || si.si_signo == SIGFPE ||
-      si.si_signo == SIGILL || si.si_signo == SIGTRAP) {
+  if (si.si_signo == SIGSEGV || si.si_signo == SIGBUS || si.si_signo == SIGFPE || si.si_signo == SIGILL ||
+      si.si_signo == SIGTRAP) {
     lua_pushinteger(L, (lua_Integer)(uintptr_t)si.si_addr);
     lua_setfield(L, -2, "addr");
   }
@@ -392,9 +397,12 @@ static int t_index(lua_State *L) {
     lua_getiuservalue(L, 1, 1);
     lu_process *up = lua_touserdata(L, -1);
     lt_thread *t = up && up->p ? lt_process_thread(up->p, ut->tid) : NULL;
-    if (t) lua_pushstring(L, lt_state_name(lt_thread_state(t)));
-    else if (up && up->p && lt_process_state(up->p) == LT_PS_DETACHED) lua_pushliteral(L, "Detached");
-    else lua_pushliteral(L, "Exited");
+    if (t)
+      lua_pushstring(L, lt_state_name(lt_thread_state(t)));
+    else if (up && up->p && lt_process_state(up->p) == LT_PS_DETACHED)
+      lua_pushliteral(L, "Detached");
+    else
+      lua_pushliteral(L, "Exited");
   } else {
     return 0;
   }
@@ -413,14 +421,27 @@ static int t_eq(lua_State *L) {
   return 1;
 }
 
-static const luaL_Reg methods[] = {
-    {"stopped", t_stopped}, {"breakpoint_pc", t_breakpoint_pc}, {"regs", t_regs}, {"step", t_step}, {"peek", t_peek},
-    {"poke", t_poke}, {"arg", t_arg}, {"return_address", t_return_address}, {"retval", t_retval}, {"set_retval", t_set_retval},
-    {"set_signal", t_set_signal}, {"signal", t_signal},
-    {"pending_signal", t_pending_signal}, {"siginfo", t_siginfo}, {"skip_syscall", t_skip_syscall},
-    {"unwind", t_unwind}, {"goroutine", t_goroutine}, {"frame_key", t_frame_key},
-    {"probe_arg", t_probe_arg}, {"usdt_probe", t_usdt_probe},
-    {NULL, NULL}};
+static const luaL_Reg methods[] = {{"stopped", t_stopped},
+                                   {"breakpoint_pc", t_breakpoint_pc},
+                                   {"regs", t_regs},
+                                   {"step", t_step},
+                                   {"peek", t_peek},
+                                   {"poke", t_poke},
+                                   {"arg", t_arg},
+                                   {"return_address", t_return_address},
+                                   {"retval", t_retval},
+                                   {"set_retval", t_set_retval},
+                                   {"set_signal", t_set_signal},
+                                   {"signal", t_signal},
+                                   {"pending_signal", t_pending_signal},
+                                   {"siginfo", t_siginfo},
+                                   {"skip_syscall", t_skip_syscall},
+                                   {"unwind", t_unwind},
+                                   {"goroutine", t_goroutine},
+                                   {"frame_key", t_frame_key},
+                                   {"probe_arg", t_probe_arg},
+                                   {"usdt_probe", t_usdt_probe},
+                                   {NULL, NULL}};
 
 static const luaL_Reg metamethods[] = {{"__tostring", t_tostring}, {"__eq", t_eq}, {NULL, NULL}};
 

@@ -16,9 +16,7 @@ void *lu_checkudata(lua_State *L, int idx, const char *tname) {
   return luaL_checkudata(L, idx, tname); /* raises the usual error */
 }
 
-int lu_error(lua_State *L, lt_tracer *tr) {
-  return luaL_error(L, "%s", lt_errmsg(tr));
-}
+int lu_error(lua_State *L, lt_tracer *tr) { return luaL_error(L, "%s", lt_errmsg(tr)); }
 
 int lu_fail(lua_State *L, lt_tracer *tr) {
   int code = lt_errcode(tr);
@@ -32,9 +30,7 @@ int lu_fail(lua_State *L, lt_tracer *tr) {
   return 3;
 }
 
-uint64_t lu_checkaddr(lua_State *L, int idx) {
-  return (uint64_t)luaL_checkinteger(L, idx);
-}
+uint64_t lu_checkaddr(lua_State *L, int idx) { return (uint64_t)luaL_checkinteger(L, idx); }
 
 int lu_checksignal(lua_State *L, int idx, int optional) {
   if (lua_type(L, idx) == LUA_TNUMBER) return (int)lua_tointeger(L, idx);

@@ -31,7 +31,7 @@ int lu_error(lua_State *L, lt_tracer *tr);
 /* luaL_checkudata for the types made by lu_newclass, without hashing the
  * type's name at each call (methods run at every breakpoint hit). */
 void *lu_checkudata(lua_State *L, int idx, const char *tname);
-lu_process *lu_checkprocess(lua_State *L, int idx);   /* a live (not freed) Process */
+lu_process *lu_checkprocess(lua_State *L, int idx); /* a live (not freed) Process */
 /* A thread the engine still knows; else the misuse error "thread N: cannot
  * WHAT in state Exited" (or Detached). */
 lt_thread *lu_checkthread(lua_State *L, int idx, lu_thread **ud, const char *what);

@@ -25,8 +25,10 @@ static void push_value(lua_State *L, int pidx, const lt_value *v) {
   uv->v = *v;
   if (v->where == LT_VAL_BYTES) {
     if (n) memcpy(uv->data, v->bytes, n);
-    if (v->avail) memcpy(uv->data + n, v->avail, n);
-    else memset(uv->data + n, 1, n);
+    if (v->avail)
+      memcpy(uv->data + n, v->avail, n);
+    else
+      memset(uv->data + n, 1, n);
     uv->v.bytes = uv->data;
     uv->v.avail = uv->data + n;
   }
@@ -40,7 +42,8 @@ static lu_value *checkv(lua_State *L, int idx, lt_process **p) {
   lu_value *uv = luaL_checkudata(L, idx, LUTRA_VALUE);
   lua_getiuservalue(L, idx, 1);
   lu_process *up = lua_touserdata(L, -1);
-  if (!up || !up->p) luaL_error(L, "process %d has been released: its values are gone", up ? (int)up->pid : 0);
+  if (!up || !up->p)
+    luaL_error(L, "process %d has been released: its values are gone", up ? (int)up->pid : 0);
   *p = up->p;
   return uv;
 }
@@ -78,8 +81,10 @@ static int v_len(lua_State *L) {
   lt_process *p;
   lu_value *uv = checkv(L, 1, &p);
   const lt_type *s = lt_type_strip(uv->v.types, uv->v.type);
-  if (s->kind != LT_TY_ARRAY) return luaL_error(L, "a value of type %s has no length", lt_type_name(uv->v.types, uv->v.type));
-  if (s->count < 0) return luaL_error(L, "%s: the array's length is not known", lt_type_name(uv->v.types, uv->v.type));
+  if (s->kind != LT_TY_ARRAY)
+    return luaL_error(L, "a value of type %s has no length", lt_type_name(uv->v.types, uv->v.type));
+  if (s->count < 0)
+    return luaL_error(L, "%s: the array's length is not known", lt_type_name(uv->v.types, uv->v.type));
   lua_pushinteger(L, s->count);
   return 1;
 }
@@ -165,7 +170,8 @@ static int f_enum_name(lua_State *L) {
   lt_process *p;
   lu_value *uv = checkv(L, 1, &p);
   const lt_type *s = lt_type_strip(uv->v.types, uv->v.type);
-  if (s->kind != LT_TY_ENUM) return luaL_error(L, "a value of type %s is not an enum", lt_type_name(uv->v.types, uv->v.type));
+  if (s->kind != LT_TY_ENUM)
+    return luaL_error(L, "a value of type %s is not an enum", lt_type_name(uv->v.types, uv->v.type));
   lt_scalar sc;
   if (lt_value_scalar(p, &uv->v, &sc) < 0) return v_fail(L, p);
   const lt_enumerator *e;
@@ -289,7 +295,8 @@ static int f_symbol(lua_State *L) {
   lu_value *uv = checkv(L, 1, &p);
   uint64_t a, off;
   char name[512];
-  if (lt_value_pointer(p, &uv->v, &a) < 0 || a == 0 || !lt_process_symbol_at(p, a, name, sizeof name, &off)) return 0;
+  if (lt_value_pointer(p, &uv->v, &a) < 0 || a == 0 || !lt_process_symbol_at(p, a, name, sizeof name, &off))
+    return 0;
   lua_pushstring(L, name);
   lua_pushinteger(L, (lua_Integer)off);
   return 2;
@@ -320,7 +327,8 @@ static int f_pointer_info(lua_State *L) {
     lua_pushinteger(L, (lua_Integer)off);
     lua_setfield(L, -2, "offset");
   }
-  if (a && (target->kind == LT_TY_CHAR || target->kind == LT_TY_UCHAR) && lt_type_size(uv->v.types, target) == 1) {
+  if (a && (target->kind == LT_TY_CHAR || target->kind == LT_TY_UCHAR) &&
+      lt_type_size(uv->v.types, target) == 1) {
     char buf[4096];
     size_t len;
     int trunc;
@@ -349,9 +357,12 @@ static int f_is_value(lua_State *L) {
 static int f_state(lua_State *L) {
   lt_process *p;
   lu_value *uv = checkv(L, 1, &p);
-  if (uv->v.fault) lua_pushliteral(L, "unreadable");
-  else if (uv->v.why) lua_pushstring(L, uv->v.why);
-  else return 0;
+  if (uv->v.fault)
+    lua_pushliteral(L, "unreadable");
+  else if (uv->v.why)
+    lua_pushstring(L, uv->v.why);
+  else
+    return 0;
   return 1;
 }
 
@@ -455,13 +466,20 @@ static int p_signature(lua_State *L) {
   return 1;
 }
 
-static const luaL_Reg value_funcs[] = {
-    {"type", f_type}, {"address", f_address}, {"pointer", f_pointer}, {"enum_name", f_enum_name},
-    {"kind", f_kind}, {"fields", f_fields}, {"string", f_string}, {"deref", f_deref},
-    {"process", f_process}, {"bytes", f_bytes}, {"symbol", f_symbol}, {"pointer_info", f_pointer_info}, {"load", f_load}, {"is_value", f_is_value}, {"state", f_state}, {NULL, NULL}};
+static const luaL_Reg value_funcs[] = {{"type", f_type},       {"address", f_address},
+                                       {"pointer", f_pointer}, {"enum_name", f_enum_name},
+                                       {"kind", f_kind},       {"fields", f_fields},
+                                       {"string", f_string},   {"deref", f_deref},
+                                       {"process", f_process}, {"bytes", f_bytes},
+                                       {"symbol", f_symbol},   {"pointer_info", f_pointer_info},
+                                       {"load", f_load},       {"is_value", f_is_value},
+                                       {"state", f_state},     {NULL, NULL}};
 
-static const luaL_Reg thread_methods[] = {{"args", t_args}, {"var", t_var}, {"_return_value", t_return_value},
-                                          {"float_arg", t_float_arg}, {"frame_function", t_frame_function},
+static const luaL_Reg thread_methods[] = {{"args", t_args},
+                                          {"var", t_var},
+                                          {"_return_value", t_return_value},
+                                          {"float_arg", t_float_arg},
+                                          {"frame_function", t_frame_function},
                                           {NULL, NULL}};
 static const luaL_Reg process_methods[] = {{"global", p_global}, {"signature", p_signature}, {NULL, NULL}};
 
@@ -469,8 +487,8 @@ static const luaL_Reg process_methods[] = {{"global", p_global}, {"signature", p
  * (with the Value metatable as its `metatable`). */
 void lu_open_value(lua_State *L) {
   luaL_newmetatable(L, LUTRA_VALUE);
-  static const luaL_Reg meta[] = {{"__index", v_index}, {"__newindex", v_newindex}, {"__len", v_len},
-                                  {"__call", v_call}, {"__tostring", v_tostring_plain}, {NULL, NULL}};
+  static const luaL_Reg meta[] = {{"__index", v_index}, {"__newindex", v_newindex},       {"__len", v_len},
+                                  {"__call", v_call},   {"__tostring", v_tostring_plain}, {NULL, NULL}};
   luaL_setfuncs(L, meta, 0);
   lua_pushliteral(L, "lutra.Value");
   lua_setfield(L, -2, "__name");

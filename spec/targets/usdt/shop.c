@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <sys/sdt.h>
 
-int audit(long revenue);  /* audit.c */
+int audit(long revenue);   /* audit.c */
 int audit_semaphore(void); /* audit.c */
-int shoplib_ping(int n); /* lib/shoplib.c */
+int shoplib_ping(int n);   /* lib/shoplib.c */
 
 long stock = 1000;
 

@@ -72,8 +72,8 @@ __attribute__((noinline)) int price(const struct order *o, double discount) {
 }
 
 __attribute__((noinline)) long base_types(char c, signed char sc, unsigned char uc, short s,
-                                          unsigned short us, int i, unsigned u, long l,
-                                          unsigned long ul, long long ll, _Bool b) {
+                                          unsigned short us, int i, unsigned u, long l, unsigned long ul,
+                                          long long ll, _Bool b) {
   sink = c;
   return c + sc + uc + s + us + i + (long)u + l + (long)ul + ll + b;
 }
@@ -171,8 +171,8 @@ int main(int argc, char **argv) {
   struct order o = {1, 11, "widget", 2.5, GREEN};
   int rc = 0;
   rc += price(&o, 0.25);
-  rc += (int)base_types('A', -2, 200, -300, 60000, -70000, 4000000000u, -5000000000L,
-                        18000000000000000000ul, -9000000000000000000ll, 1);
+  rc += (int)base_types('A', -2, 200, -300, 60000, -70000, 4000000000u, -5000000000L, 18000000000000000000ul,
+                        -9000000000000000000ll, 1);
   rc += (int)scale(1.5f, 2.25, 3);
   struct pair pr = {7, 3.5};
   rc += (int)sum_pair(pr);
