@@ -3,29 +3,9 @@
 -- the same programs and prints hits/s (median of REPS runs) and ratios.
 -- Each rate is (hits) / (time with hits - time of the same command with no
 -- hits), so start-up costs cancel out.
-local core = require "lutra.core"
-local B = os.getenv("LUTRA_BUILD") or "build"
-local REPS = tonumber(os.getenv("BENCH_REPS") or "3")
-local BB = B .. "/bench"
-
-local function sh(cmd)
-  local out = os.tmpname()
-  local t0 = core.now()
-  local ok = os.execute(cmd .. " >" .. out .. " 2>&1")
-  local dt = core.now() - t0
-  local f = io.open(out)
-  local text = f:read("a")
-  f:close()
-  os.remove(out)
-  return dt, text, ok
-end
-
-local function have(prog) return os.execute("command -v " .. prog .. " >/dev/null 2>&1") end
-
-local function median(t)
-  table.sort(t)
-  return t[(#t + 1) // 2]
-end
+local C = dofile("bench/common.lua")
+local B, REPS, BB = C.B, C.REPS, C.BB
+local sh, have, median = C.sh, C.have, C.median
 
 local function addr_of(bin, sym)
   local p = io.popen("nm " .. bin .. " | awk '$3==\"" .. sym .. "\" {print $1}'")

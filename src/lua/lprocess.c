@@ -197,42 +197,12 @@ static int p_events(lua_State *L) {
   return push_events(L, p, 2);
 }
 
-/* p:wait_stop([timeout [, into [, running]]]): `running`: a timeout leaves
- * the process running (run's ticks). */
-static int p_wait_stop(lua_State *L) {
-  lt_process *p = checkp(L);
-  double timeout = luaL_optnumber(L, 2, -1);
-  int running = lua_toboolean(L, 4);
-  if ((running ? lt_wait_stop_running(p, timeout) : lt_wait_stop(p, timeout)) < 0) {
+/* What a wait answers: the round's events (in the table at index 3 when
+ * given), or nil, msg, code for the expected ends (ETIMEOUT, EEXITED), an
+ * error or nil, msg, code for the rest (lu_fail). */
+static int wait_answer(lua_State *L, lt_process *p, int rc) {
+  if (rc < 0) {
     lt_tracer *tr = lt_process_tracer(p);
-    int code = lt_errcode(tr);
-    if (code == LT_ETIMEOUT || code == LT_EEXITED) { /* expected: nil, "timeout", "ETIMEOUT" */
-      lua_pushnil(L);
-      lua_pushstring(L, lt_errmsg(tr));
-      lua_pushstring(L, lt_errname(code));
-      return 3;
-    }
-    return lu_fail(L, tr);
-  }
-  return push_events(L, p, 3);
-}
-
-/* p:resume_wait([timeout [, into]]): cont then wait_stop in one call, the
- * round trip of run's loop at every hit: the events, or nil, msg, code
- * (ETIMEOUT, EEXITED; EMISUSE, not raised, with the state's name, for a
- * process that is neither stopped nor running). */
-static int p_resume_wait(lua_State *L) {
-  lt_process *p = checkp(L);
-  lt_tracer *tr = lt_process_tracer(p);
-  lt_pstate st = lt_process_state(p);
-  if (st != LT_PS_STOPPED && st != LT_PS_RUNNING) {
-    lua_pushnil(L);
-    lua_pushstring(L, pstate_names[st]);
-    lua_pushstring(L, lt_errname(LT_EMISUSE));
-    return 3;
-  }
-  if (lt_cont(p) < 0 && lt_process_state(p) != LT_PS_EXITED) return lu_fail(L, tr);
-  if (lt_wait_stop(p, luaL_optnumber(L, 2, -1)) < 0) {
     int code = lt_errcode(tr);
     if (code == LT_ETIMEOUT || code == LT_EEXITED) {
       lua_pushnil(L);
@@ -243,6 +213,32 @@ static int p_resume_wait(lua_State *L) {
     return lu_fail(L, tr);
   }
   return push_events(L, p, 3);
+}
+
+/* p:wait_stop([timeout [, into [, running]]]): `running`: a timeout leaves
+ * the process running (run's ticks). */
+static int p_wait_stop(lua_State *L) {
+  lt_process *p = checkp(L);
+  double timeout = luaL_optnumber(L, 2, -1);
+  int running = lua_toboolean(L, 4);
+  return wait_answer(L, p, running ? lt_wait_stop_running(p, timeout) : lt_wait_stop(p, timeout));
+}
+
+/* p:resume_wait([timeout [, into]]): cont then wait_stop in one call, the
+ * round trip of run's loop at every hit: wait_stop's answer, or nil, the
+ * state's name, EMISUSE (not raised) for a process that is neither stopped
+ * nor running. */
+static int p_resume_wait(lua_State *L) {
+  lt_process *p = checkp(L);
+  lt_pstate st = lt_process_state(p);
+  if (st != LT_PS_STOPPED && st != LT_PS_RUNNING) {
+    lua_pushnil(L);
+    lua_pushstring(L, pstate_names[st]);
+    lua_pushstring(L, lt_errname(LT_EMISUSE));
+    return 3;
+  }
+  if (lt_cont(p) < 0 && lt_process_state(p) != LT_PS_EXITED) return lu_fail(L, lt_process_tracer(p));
+  return wait_answer(L, p, lt_wait_stop(p, luaL_optnumber(L, 2, -1)));
 }
 
 static int p_detach(lua_State *L) {
