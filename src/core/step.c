@@ -7,18 +7,18 @@
 
 #include "internal.h"
 
-int lt_run_alone(lt_thread *t, int request, double timeout) {
+/* Waits, for t alone, until it is no longer running: a step done, an
+ * interrupt taken, an event (kept as its cause). Past the deadline the
+ * thread is interrupted (a lock another stopped thread holds?). Never
+ * abandoned half-way: an interruption of lutra is kept for the next wait,
+ * once the thread is stopped again. */
+static int wait_alone(lt_thread *t, double deadline) {
   lt_tracer *tr = t->proc->tracer;
-  lt_state running = request == PTRACE_SINGLESTEP ? LT_SINGLE_STEPPING : LT_RUNNING;
-  if (lt_thread_resume(t, request, 0) < 0) return -1;
-  lt_thread_set_state(t, running);
-  double deadline = timeout >= 0 ? lt_now() + timeout : -1;
-  /* Never abandoned half-way: an interruption is kept for the next wait,
-   * once the thread is stopped again. */
   bool interrupted = false;
+  int rc = 0;
   while (lt_state_is_running(t->state)) {
     int r = lt_decode_next(tr, t->tid, t->state == LT_STOPPING ? -1 : deadline);
-    if (r == 0) { /* too long (a lock another stopped thread holds?): stop it */
+    if (r == 0) {
       if (lt_thread_interrupt(t) < 0) break;
       continue;
     }
@@ -31,31 +31,28 @@ int lt_run_alone(lt_thread *t, int request, double timeout) {
       lt_decode_vanished(t);
       break;
     }
-    if (interrupted) tr->interrupted = 1;
-    return -1;
+    rc = -1;
+    break;
   }
   if (interrupted) tr->interrupted = 1;
+  return rc;
+}
+
+int lt_run_alone(lt_thread *t, int request, double timeout) {
+  lt_state running = request == PTRACE_SINGLESTEP ? LT_SINGLE_STEPPING : LT_RUNNING;
+  if (lt_thread_resume(t, request, 0) < 0) return -1;
+  lt_thread_set_state(t, running);
+  if (wait_alone(t, timeout >= 0 ? lt_now() + timeout : -1) < 0) return -1;
   if (t->state == LT_STOPPED && t->cause.kind == LT_CAUSE_STOPPED) return 0;
   return 1;
 }
 
 int lt_thread_unpark(lt_thread *t) {
   if (!lt_thread_lazy(t)) return 0;
-  lt_tracer *tr = t->proc->tracer;
   t->sys_parked = false; /* its syscall stop, if first, is just a stop */
   lt_thread_set_state(t, LT_RUNNING);
   if (lt_thread_interrupt(t) < 0) return -1;
-  while (lt_state_is_running(t->state)) {
-    int r = lt_decode_next(tr, t->tid, -1);
-    if (r > 0) continue;
-    if (tr->errcode == EINTR) continue; /* kept: the thread must be stopped */
-    if (tr->errcode == ECHILD) {
-      lt_decode_vanished(t);
-      break;
-    }
-    return -1;
-  }
-  return 0;
+  return wait_alone(t, -1);
 }
 
 int lt_process_unpark_all(lt_process *p) {
