@@ -389,6 +389,13 @@ static void handle_event_stop(lt_thread *t, int sig) {
   }
 }
 
+/* What the kernel says of t's syscall stop (PTRACE_GET_SYSCALL_INFO): the
+ * bytes it filled, <= 0 when none. */
+static long syscall_info(lt_thread *t, struct __ptrace_syscall_info *si) {
+  memset(si, 0, sizeof *si);
+  return lt_ptrace_q(t->proc->tracer, PTRACE_GET_SYSCALL_INFO, t->tid, (void *)sizeof *si, si);
+}
+
 static bool syscall_wanted(const lt_process *p, uint64_t nr) {
   if (!p->sys_filter) return true;
   return nr < LT_NSYSCALLS && (p->sys_filter[nr / 8] >> (nr % 8) & 1);
@@ -416,8 +423,7 @@ static void handle_seccomp(lt_thread *t) {
   lt_process *p = t->proc;
   skip_foreign_seccomp(t);
   struct __ptrace_syscall_info si;
-  memset(&si, 0, sizeof si);
-  long n = lt_ptrace_q(t->proc->tracer, PTRACE_GET_SYSCALL_INFO, t->tid, (void *)sizeof si, &si);
+  long n = syscall_info(t, &si);
   /* Not wanted now (tracing off, another filter, or PTRACE_SYSCALL
    * tracing, whose own entry stop reports it): on at full speed. */
   if (n <= 0 || si.op != PTRACE_SYSCALL_INFO_SECCOMP || !p->trace_syscalls || !p->sys_via_seccomp ||
@@ -442,8 +448,7 @@ static void handle_seccomp(lt_thread *t) {
 static void handle_syscall(lt_thread *t) {
   lt_process *p = t->proc;
   struct __ptrace_syscall_info si;
-  memset(&si, 0, sizeof si);
-  long n = lt_ptrace_q(t->proc->tracer, PTRACE_GET_SYSCALL_INFO, t->tid, (void *)sizeof si, &si);
+  long n = syscall_info(t, &si);
   if (n <= 0 || (si.op != PTRACE_SYSCALL_INFO_ENTRY && si.op != PTRACE_SYSCALL_INFO_EXIT)) {
     lt_resume_quietly(t);
     return;
@@ -493,8 +498,7 @@ static void handle_syscall(lt_thread *t) {
 static void handle_parked_syscall(lt_thread *t) {
   lt_process *p = t->proc;
   struct __ptrace_syscall_info si;
-  memset(&si, 0, sizeof si);
-  long n = lt_ptrace_q(p->tracer, PTRACE_GET_SYSCALL_INFO, t->tid, (void *)sizeof si, &si);
+  long n = syscall_info(t, &si);
   if (n > 0 && si.op == PTRACE_SYSCALL_INFO_ENTRY) {
     lt_thread_resume(t, PTRACE_SYSCALL, 0); /* ESRCH: its exit will come */
     return;

@@ -8,6 +8,12 @@
 
 #include "internal.h"
 
+/* A thread that runs its own code: it will report a stop of its own or
+ * must be interrupted (not a parked thread, zombie or vfork parent). */
+static bool runs(const lt_thread *t) {
+  return t->state == LT_RUNNING && !t->sys_parked && !lt_thread_parked(t);
+}
+
 /* Takes the stops p's running threads have already reported, without
  * waiting: a thread that has hit a breakpoint already needs no interrupt
  * (which would stay pending and cost it one more stop at its next
@@ -21,8 +27,8 @@ static void take_ready(lt_process *p) {
   uint64_t k;
   void *v;
   for (size_t i = 0; n < 64 && hm_next(&p->threads, &i, &k, &v);) {
-    lt_thread *t = v; /* a parked thread is not waited for (settle) */
-    if (t->state == LT_RUNNING && !t->sys_parked && !lt_thread_parked(t)) tids[n++] = t->tid;
+    lt_thread *t = v;
+    if (runs(t)) tids[n++] = t->tid;
   }
   for (size_t i = 0; i < n && p->state != LT_PS_EXITED; i++) {
     int st;
@@ -86,7 +92,7 @@ static int grace(lt_process *p) {
     void *v;
     for (size_t i = 0; hm_next(&p->threads, &i, &k, &v) && !waiting;) {
       lt_thread *t = v;
-      waiting = t->state == LT_RUNNING && !t->sys_parked && !lt_thread_parked(t) && t->hit_round >= p->rounds;
+      waiting = runs(t) && t->hit_round >= p->rounds;
     }
     if (!waiting || p->state == LT_PS_EXITED) return 0;
     int r = decode_next(p->tracer, until);
