@@ -2,21 +2,11 @@
 -- errors, cleanup on SIGINT/SIGTERM, and `lutra trace`.
 local H = require "helper"
 
-local function script(text)
-  local f = H.tmpname() .. ".lua"
-  H.tmps[#H.tmps + 1] = f
-  io.open(f, "w"):write(text):close()
-  return f
-end
+local script = H.script
 
--- Polls a file until it holds `pattern` (bounded, 10 s).
+-- Polls a file until it holds `pattern` (bounded, 10 s); returns the match.
 local function await_file(path, pattern)
-  local deadline = os.time() + 10
-  while not (H.slurp(path) or ""):match(pattern) do
-    assert(os.time() <= deadline, "timed out waiting for " .. pattern .. " in " .. path)
-    os.execute("sleep 0.01")
-  end
-  return H.slurp(path):match(pattern)
+  return H.await(function() return (H.slurp(path) or ""):match(pattern) end, pattern .. " in " .. path)
 end
 
 describe("lutra command", function()

@@ -6,21 +6,7 @@
 -- pid the user gave (the host's), never the namespace's.
 local H = require "helper"
 
--- Polls until f() is true (bounded, 10 s).
-local function await(f, what)
-  local deadline = os.time() + 10
-  while not f() do
-    assert(os.time() <= deadline, "timed out waiting for " .. what)
-    os.execute("sleep 0.01")
-  end
-end
-
-local function script(text)
-  local f = H.tmpname() .. ".lua"
-  H.tmps[#H.tmps + 1] = f
-  io.open(f, "w"):write(text):close()
-  return f
-end
+local await, script = H.await, H.script
 
 -- A copy of spin under a name of its own, started; returns pid, output file.
 local function spin_named(name)

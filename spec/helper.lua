@@ -32,6 +32,27 @@ function H.tmpname()
   return n
 end
 
+--- A Lua file holding text, removed with the other temporary files.
+function H.script(text)
+  local f = H.tmpname() .. ".lua"
+  H.tmps[#H.tmps + 1] = f
+  io.open(f, "w"):write(text):close()
+  return f
+end
+
+--- Polls until f() is true (bounded, 10 s); returns what f returned.
+-- Synchronises on something the program or lutra does, never on time.
+function H.await(f, what)
+  local deadline = os.time() + 10
+  local v = f()
+  while not v do
+    assert(os.time() <= deadline, "timed out waiting for " .. what)
+    os.execute("sleep 0.01")
+    v = f()
+  end
+  return v
+end
+
 function H.slurp(path)
   local f = io.open(path, "rb")
   if not f then return nil end
@@ -59,13 +80,8 @@ function H.start(path, ready)
   local pid = math.tointeger(tonumber(f:read("l")))
   f:close()
   if ready then
-    -- Synchronise on the program's own word that it runs: poll its output
-    -- file (bounded, 10 s).
-    local deadline = os.time() + 10
-    while not (H.slurp(out) or ""):find(ready, 1, true) do
-      assert(os.time() <= deadline, "program did not get ready: " .. path)
-      os.execute("sleep 0.01")
-    end
+    -- Synchronise on the program's own word that it runs.
+    H.await(function() return (H.slurp(out) or ""):find(ready, 1, true) end, path .. " to get ready")
   end
   return pid, out
 end

@@ -57,14 +57,6 @@ local function reap_at_end(pid)
   finally(function() os.execute("kill -9 " .. pid .. " 2>/dev/null") end)
 end
 
-local function wait_for(what, fn)
-  local deadline = os.time() + 10
-  while not fn() do
-    assert(os.time() <= deadline, "timed out waiting for " .. what)
-    os.execute("sleep 0.01")
-  end
-end
-
 describe("every way out of lutra cleans up (item 1)", function()
   local spin = H.target("spin")
 
@@ -174,7 +166,7 @@ describe("odd targets", function()
   it("attaches to a program whose leader called pthread_exit: its live threads, its memory (item 4)", function()
     local pid, out = H.start(H.target("zombie_live"), "ready")
     reap_at_end(pid)
-    wait_for("the leader to be a zombie", function() return (H.slurp("/proc/" .. pid .. "/stat") or ""):match("%) Z ") end)
+    H.await(function() return (H.slurp("/proc/" .. pid .. "/stat") or ""):match("%) Z ") end, "the leader to be a zombie")
     local p = assert(lutra.attach(pid))
     local ts = p:threads()
     assert.are.equal(2, #ts) -- the two workers
@@ -199,7 +191,7 @@ describe("odd targets", function()
     fm:close()
     os.execute("kill -TERM " .. pid)
     -- its leader is a zombie from the start: wait for the workers' word
-    wait_for("the program's answer to SIGTERM", function() return (H.slurp(out) or ""):find("hits=1", 1, true) end)
+    H.await(function() return (H.slurp(out) or ""):find("hits=1", 1, true) end, "the program's answer to SIGTERM")
     assert.is_true(ended(pid))
   end)
 

@@ -489,11 +489,7 @@ describe("an attached program", function()
     local lp = H.start(string.format(
       "%s -p %d -e 'lutra.target:counter(\"tick\") io.open(\"%s\", \"w\"):write(\"placed\\n\"):close() lutra.target:run()'",
       H.lutra_bin, pid2, mark))
-    local deadline = os.time() + 10
-    while not (H.slurp(mark) or ""):find("placed") do
-      assert(os.time() <= deadline, "lutra did not place its counter")
-      os.execute("sleep 0.01")
-    end
+    H.await(function() return (H.slurp(mark) or ""):find("placed") end, "lutra to place its counter")
     os.execute("kill -TERM " .. lp)
     assert.is_true(H.wait_gone(lp))
     H.assert_spin_intact(pid2, out2)
@@ -508,11 +504,7 @@ describe("an attached program", function()
     local lp = H.start(string.format(
       "%s -p %d -e 'local b = lutra.target:break_at(\"tick\", {when = \"arg1 %% 100 == 0 and arg1 >= 1000000\", handler = function() end}) " ..
       "io.open(\"%s\", \"w\"):write(b.mode, \"\\n\"):close() lutra.target:run()'", H.lutra_bin, pid, mark))
-    local deadline = os.time() + 10
-    while not (H.slurp(mark) or ""):find("\n") do
-      assert(os.time() <= deadline, "lutra did not place its probe")
-      os.execute("sleep 0.01")
-    end
+    H.await(function() return (H.slurp(mark) or ""):find("\n") end, "lutra to place its probe")
     assert.are.equal("inline\n", H.slurp(mark)) -- the when is in the program: its trap too
     os.execute("kill -KILL " .. lp)
     assert.is_true(H.wait_gone(lp))

@@ -15,12 +15,7 @@ io.stderr:write("set ", #g, "\n")
 p:kill()
 ]]
 
-local function script_file(text)
-  local f = H.tmpname() .. ".lua"
-  H.tmps[#H.tmps + 1] = f
-  io.open(f, "w"):write(text):close()
-  return f
-end
+local script_file = H.script
 
 -- Runs a lutra command line with a terminal (util-linux's script) as its
 -- stdout and stderr; returns what the terminal got (script exits with the

@@ -14,11 +14,7 @@ describe("reliability", function()
   it("attach, hit, detach 40 times on a busy 2-thread program: it lives on, text intact", function()
     local pid = H.start(H.build .. "/bench/hot 100000000000 2", nil)
     -- wait for the exec of hot itself (the shell forks it)
-    local deadline = os.time() + 10
-    while (H.slurp("/proc/" .. pid .. "/comm") or "") ~= "hot\n" do
-      assert(os.time() <= deadline)
-      os.execute("sleep 0.01")
-    end
+    H.await(function() return (H.slurp("/proc/" .. pid .. "/comm") or "") == "hot\n" end, "the exec of hot")
     local f, orig
     for _ = 1, 40 do
       local p = assert(lutra.attach(pid))
@@ -71,17 +67,10 @@ describe("reliability", function()
     local sync, status = H.tmpname(), H.tmpname()
     os.execute(string.format("(%s %s %s -- %s >/dev/null 2>&1; echo $? > %s) &", H.lutra_bin, s, sync,
       H.target("spin"), status))
-    local deadline = os.time() + 10
-    while not (H.slurp(sync) or ""):match("%d+ %d+") do
-      assert(os.time() <= deadline)
-      os.execute("sleep 0.01")
-    end
+    H.await(function() return (H.slurp(sync) or ""):match("%d+ %d+") end, "lutra's and the program's pids")
     local me, target = H.slurp(sync):match("(%d+) (%d+)")
     os.execute("kill -HUP " .. me)
-    while not (H.slurp(status) or ""):match("%d") do
-      assert(os.time() <= deadline + 10)
-      os.execute("sleep 0.01")
-    end
+    H.await(function() return (H.slurp(status) or ""):match("%d") end, "lutra's exit status")
     assert.are.equal("129", H.slurp(status):match("%d+"))
     assert.is_true(H.wait_gone(target))
     os.remove(s)
@@ -160,11 +149,7 @@ describe("reliability", function()
     os.execute(string.format("(%s -e 'local f = io.open(\"/proc/self/stat\") local me = f:read(\"n\") f:close() " ..
       "local o = io.open(\"%s\", \"w\") o:write(me, \" \", lutra.target.pid, \"\\n\") o:close() lutra.target:run()' -- %s >/dev/null 2>&1) &",
       H.lutra_bin, sync, H.target("spin")))
-    local deadline = os.time() + 10
-    while not (H.slurp(sync) or ""):match("%d+ %d+") do
-      assert(os.time() <= deadline, "lutra did not start the program")
-      os.execute("sleep 0.01")
-    end
+    H.await(function() return (H.slurp(sync) or ""):match("%d+ %d+") end, "lutra to start the program")
     local me, target = H.slurp(sync):match("(%d+) (%d+)")
     os.execute("kill -KILL " .. me)
     assert.is_true(H.wait_gone(target))

@@ -20,14 +20,7 @@ local function json_lines(path)
   return out
 end
 
--- Polls until f() is true (bounded, 10 s).
-local function await(f, what)
-  local deadline = os.time() + 10
-  while not f() do
-    assert(os.time() <= deadline, "timed out waiting for " .. what)
-    os.execute("sleep 0.01")
-  end
-end
+local await = H.await
 
 describe("lutra trace --help", function()
   it("prints the usage on stdout and exits 0, with -h too", function()
