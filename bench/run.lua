@@ -17,23 +17,23 @@ end
 local hot = BB .. "/hot"
 local f_addr = addr_of(hot, "f")
 
+-- lutra counting hits on f in bin, with extra command-line flags and the
+-- break_at handler (a function or an options table) as Lua source.
+local function lutra_tool(name, n, bin, flags, handler)
+  return {name = name, n = n,
+    cmd = function(k, t) return string.format(
+      "%s%s -e 'local n=0 lutra.target:break_at(\"f\", %s) lutra.target:run() print(\"hits\", n)' -- %s %d %d",
+      B .. "/lutra", flags, handler, bin, k, t) end,
+    hits = function(s) return tonumber(s:match("hits%s+(%d+)")) end}
+end
+local count = "function() n=n+1 end"
+
 -- Each tool: cmd(n, threads) -> shell command; hits(text) -> hits counted.
 local tools = {
-  {name = "lutra", n = 100000,
-    cmd = function(n, t) return string.format(
-      "%s -e 'local n=0 lutra.target:break_at(\"f\", function() n=n+1 end) lutra.target:run() print(\"hits\", n)' -- %s %d %d",
-      B .. "/lutra", hot, n, t) end,
-    hits = function(s) return tonumber(s:match("hits%s+(%d+)")) end},
-  {name = "lutra-no-pin", n = 30000, -- tracer and tracee free to run on any CPU
-    cmd = function(n, t) return string.format(
-      "%s --no-pin -e 'local n=0 lutra.target:break_at(\"f\", function() n=n+1 end) lutra.target:run() print(\"hits\", n)' -- %s %d %d",
-      B .. "/lutra", hot, n, t) end,
-    hits = function(s) return tonumber(s:match("hits%s+(%d+)")) end},
-  {name = "lutra-stop-thread", n = 100000, -- stop = "thread": other threads keep running
-    cmd = function(n, t) return string.format(
-      "%s -e 'local n=0 lutra.target:break_at(\"f\", {stop=\"thread\", handler=function() n=n+1 end}) lutra.target:run() print(\"hits\", n)' -- %s %d %d",
-      B .. "/lutra", hot, n, t) end,
-    hits = function(s) return tonumber(s:match("hits%s+(%d+)")) end},
+  lutra_tool("lutra", 100000, hot, "", count),
+  lutra_tool("lutra-no-pin", 30000, hot, " --no-pin", count), -- tracer and tracee free to run on any CPU
+  lutra_tool("lutra-stop-thread", 100000, hot, "", -- stop = "thread": other threads keep running
+    "{stop=\"thread\", handler=" .. count .. "}"),
   {name = "gdb-python", n = 4000, need = "gdb",
     cmd = function(n, t) return string.format("gdb -batch -nx -x bench/gdb_count.py --args %s %d %d", hot, n, t) end,
     hits = function(s) return tonumber(s:match("hits (%d+)")) end},
@@ -64,15 +64,17 @@ local function measure(tool, threads)
   return (n * threads) / (t1 - t0)
 end
 
-local function bench(threads)
-  local runs = {}
-  local skipped = {}
+-- The median rate of each tool over REPS runs, the tools alternating; a
+-- tool that is not installed or miscounts is skipped, with the reason.
+-- n, when given, replaces each tool's hit count.
+local function medians(list, threads, n)
+  local runs, skipped = {}, {}
   for _ = 1, REPS do
-    for _, tool in ipairs(tools) do
+    for _, tool in ipairs(list) do
       if tool.need and not have(tool.need) then
         skipped[tool.name] = tool.need .. " is not installed"
       elseif not (tool.single and threads > 1) and not skipped[tool.name] then
-        local rate, err = measure(tool, threads)
+        local rate, err = measure(n and {name = tool.name, n = n, cmd = tool.cmd, hits = tool.hits} or tool, threads)
         if rate then
           runs[tool.name] = runs[tool.name] or {}
           table.insert(runs[tool.name], rate)
@@ -83,7 +85,12 @@ local function bench(threads)
     end
   end
   local r = {}
-  for name, list in pairs(runs) do r[name] = median(list) end
+  for name, rates in pairs(runs) do r[name] = median(rates) end
+  return r, skipped
+end
+
+local function bench(threads)
+  local r, skipped = medians(tools, threads)
   print(string.format("\n%d thread(s), hits/s, median of %d runs:", threads, REPS))
   for _, tool in ipairs(tools) do
     if r[tool.name] then
@@ -115,26 +122,14 @@ do
   local cet = BB .. "/hot_cet"
   local cet_addr = addr_of(cet, "f")
   local floor = {
-    {name = "lutra-endbr64", n = 100000,
-      cmd = function(n, t) return string.format(
-        "%s -e 'local n=0 lutra.target:break_at(\"f\", function() n=n+1 end) lutra.target:run() print(\"hits\", n)' -- %s %d %d",
-        B .. "/lutra", cet, n, t) end,
-      hits = function(txt) return tonumber(txt:match("hits%s+(%d+)")) end},
+    lutra_tool("lutra-endbr64", 100000, cet, "", count),
     {name = "ref-regs-pin", n = 100000,
       cmd = function(n, t) return string.format("taskset -c 0 %s/ref_ptrace --regs %s %s %d %d", BB, cet_addr, cet, n, t) end,
       hits = function(txt) return tonumber(txt:match("hits (%d+)")) end},
   }
-  local runs = {}
-  for _ = 1, REPS do
-    for _, tool in ipairs(floor) do
-      local rate, err = measure(tool, 1)
-      if not rate then print("  " .. err) else
-        runs[tool.name] = runs[tool.name] or {}
-        table.insert(runs[tool.name], rate)
-      end
-    end
-  end
-  local a, b = runs["lutra-endbr64"] and median(runs["lutra-endbr64"]), runs["ref-regs-pin"] and median(runs["ref-regs-pin"])
+  local r, skipped = medians(floor, 1)
+  for _, why in pairs(skipped) do print("  " .. why) end
+  local a, b = r["lutra-endbr64"], r["ref-regs-pin"]
   if a and b then
     local _, text = sh(string.format(
       "%s -e 'lutra.target:break_at(\"f\", function() end) lutra.target:run() local s = lutra.target:stats() print(\"sph\", s.syscalls_per_hit)' -- %s 20000 1",
@@ -148,22 +143,12 @@ end
 -- bpftrace, 1 to 16 threads.
 do
   local by = {}
-  for _, name in ipairs({"lutra", "lutra-stop-thread", "bpftrace"}) do
-    for _, tool in ipairs(tools) do if tool.name == name then by[name] = tool end end
+  for _, tool in ipairs(tools) do
+    if tool.name == "lutra" or tool.name == "lutra-stop-thread" or tool.name == "bpftrace" then by[#by + 1] = tool end
   end
   print("\nthreads, hits/s (median of " .. REPS .. "): all-stop, stop = \"thread\", bpftrace, all-stop / stop-thread")
   for _, threads in ipairs({1, 2, 4, 8, 16}) do
-    local r = {}
-    for name, tool in pairs(by) do
-      if not tool.need or have(tool.need) then
-        local list = {}
-        for _ = 1, REPS do
-          local rate = measure({name = tool.name, n = 48000, cmd = tool.cmd, hits = tool.hits}, threads)
-          if rate then list[#list + 1] = rate end
-        end
-        if #list > 0 then r[name] = median(list) end
-      end
-    end
+    local r = medians(by, threads, 48000)
     print(string.format("  %2d: %10.0f %10.0f %10s   %.2f", threads, r["lutra"] or 0, r["lutra-stop-thread"] or 0,
       r["bpftrace"] and string.format("%.0f", r["bpftrace"]) or "-",
       (r["lutra"] or 0) / math.max(1, r["lutra-stop-thread"] or 1)))
