@@ -14,16 +14,25 @@
 
 #include "internal.h"
 
+/* The fields of a /proc stat file after the command name (which may hold
+ * spaces and parentheses, so the last ')' ends it), read into buf; NULL
+ * when the file is gone or cut short. */
+static const char *stat_fields(const char *path, char *buf, size_t size) {
+  FILE *f = fopen(path, "re");
+  if (!f) return NULL;
+  size_t n = fread(buf, 1, size - 1, f);
+  fclose(f);
+  buf[n] = 0;
+  char *rp = strrchr(buf, ')');
+  return rp && rp[1] == ' ' ? rp + 2 : NULL;
+}
+
+/* A thread's state letter (R, S, t, Z...), 0 when it is gone. */
 static char thread_status(pid_t pid, pid_t tid) {
   char path[96], buf[512];
   snprintf(path, sizeof path, "/proc/%d/task/%d/stat", (int)pid, (int)tid);
-  FILE *f = fopen(path, "re");
-  if (!f) return 0;
-  size_t n = fread(buf, 1, sizeof buf - 1, f);
-  fclose(f);
-  buf[n] = 0;
-  char *rp = strrchr(buf, ')'); /* the command name may hold spaces */
-  return rp && rp[1] == ' ' ? rp[2] : 0;
+  const char *fields = stat_fields(path, buf, sizeof buf);
+  return fields ? fields[0] : 0;
 }
 
 /* The tracer of one thread (TracerPid), 0 when none or unknown. */
@@ -48,20 +57,13 @@ static bool exited_meanwhile(pid_t pid, pid_t tid) {
   return st == 0 || st == 'Z' || st == 'X';
 }
 
-/* tid is the thread whose PTRACE_SEIZE failed (the leader's TracerPid is
- * lutra's own once the leader is seized). */
 /* The parent of a process (/proc/PID/stat), 0 when unknown. */
 static pid_t parent_of(pid_t pid) {
   char path[64], buf[512];
   snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-  FILE *f = fopen(path, "re");
-  if (!f) return 0;
-  size_t n = fread(buf, 1, sizeof buf - 1, f);
-  fclose(f);
-  buf[n] = 0;
-  char *rp = strrchr(buf, ')'); /* the command name may hold spaces */
+  const char *fields = stat_fields(path, buf, sizeof buf);
   int ppid = 0;
-  if (!rp || sscanf(rp + 1, " %*c %d", &ppid) != 1) return 0;
+  if (!fields || sscanf(fields, "%*c %d", &ppid) != 1) return 0;
   return (pid_t)ppid;
 }
 
@@ -78,6 +80,8 @@ static int ancestor_generations(pid_t pid) {
   return 0;
 }
 
+/* tid is the thread whose PTRACE_SEIZE failed (the leader's TracerPid is
+ * lutra's own once the leader is seized). */
 static int attach_fail_eperm(lt_tracer *tr, pid_t pid, pid_t tid) {
   char why[160] = "";
   pid_t tracer = tracer_of(pid, tid);
