@@ -418,6 +418,21 @@ static void skip_foreign_seccomp(lt_thread *t) {
   t->regs_dirty = true;
 }
 
+/* The thread stops for the script at a syscall: its entry, with its
+ * arguments, or its exit, with its value (the entry's arguments stay). */
+static void stop_at_syscall(lt_thread *t, long nr, bool entry, const uint64_t args[6], int64_t ret,
+                            int error) {
+  lt_cause *c = &t->cause;
+  c->kind = LT_CAUSE_SYSCALL;
+  c->sys_nr = nr;
+  c->sys_entry = entry;
+  if (entry) memcpy(c->sys_args, args, sizeof c->sys_args);
+  c->sys_ret = entry ? 0 : ret;
+  c->sys_error = entry ? 0 : error;
+  lt_thread_set_state(t, LT_STOPPED);
+  lt_events_add(t);
+}
+
 /* A seccomp stop: a filtered syscall's entry (seccomp.c). */
 static void handle_seccomp(lt_thread *t) {
   lt_process *p = t->proc;
@@ -433,15 +448,7 @@ static void handle_seccomp(lt_thread *t) {
   }
   t->sys_nr = (long)si.seccomp.nr;
   t->sys_want_exit = true;
-  lt_cause *c = &t->cause;
-  c->kind = LT_CAUSE_SYSCALL;
-  c->sys_nr = t->sys_nr;
-  c->sys_entry = true;
-  memcpy(c->sys_args, si.seccomp.args, sizeof c->sys_args);
-  c->sys_ret = 0;
-  c->sys_error = 0;
-  lt_thread_set_state(t, LT_STOPPED);
-  lt_events_add(t);
+  stop_at_syscall(t, t->sys_nr, true, si.seccomp.args, 0, 0);
 }
 
 /* A PTRACE_SYSCALL stop, at a syscall's entry or exit. */
@@ -475,20 +482,10 @@ static void handle_syscall(lt_thread *t) {
     lt_resume_quietly(t);
     return;
   }
-  lt_cause *c = &t->cause;
-  c->kind = LT_CAUSE_SYSCALL;
-  c->sys_nr = nr;
-  c->sys_entry = si.op == PTRACE_SYSCALL_INFO_ENTRY;
-  if (c->sys_entry) {
-    memcpy(c->sys_args, si.entry.args, sizeof c->sys_args);
-    c->sys_ret = 0;
-    c->sys_error = 0;
-  } else {
-    c->sys_ret = si.exit.rval;
-    c->sys_error = si.exit.is_error;
-  }
-  lt_thread_set_state(t, LT_STOPPED);
-  lt_events_add(t);
+  if (si.op == PTRACE_SYSCALL_INFO_ENTRY)
+    stop_at_syscall(t, nr, true, si.entry.args, 0, 0);
+  else
+    stop_at_syscall(t, nr, false, NULL, si.exit.rval, si.exit.is_error);
 }
 
 /* A syscall stop of a thread parked in a syscall (round.c): the restart of
